@@ -1,0 +1,30 @@
+/**
+ * A tiny structured logger: one line per event. Callers pass fields, never secrets
+ * or document text; the Node entry prints JSON-ish lines, tests pass `silentLogger`.
+ */
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+export interface Logger {
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+function format(level: string, message: string, fields?: LogFields): string {
+  const parts = [new Date().toISOString(), level, message];
+  for (const [key, value] of Object.entries(fields ?? {})) {
+    if (value !== undefined) parts.push(`${key}=${typeof value === "string" && /\s/.test(value) ? JSON.stringify(value) : value}`);
+  }
+  return parts.join(" ");
+}
+
+/** Logs to stderr so stdout stays free for command output. */
+export function createConsoleLogger(): Logger {
+  return {
+    info: (message, fields) => console.error(format("info", message, fields)),
+    warn: (message, fields) => console.error(format("warn", message, fields)),
+    error: (message, fields) => console.error(format("error", message, fields)),
+  };
+}

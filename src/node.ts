@@ -1,0 +1,46 @@
+import { serve } from "@hono/node-server";
+import { loadConfig } from "./config.js";
+import { ConfigError } from "./errors.js";
+import { createApp } from "./http/app.js";
+import { createConsoleLogger } from "./logger.js";
+import { createProviders } from "./providers/registry.js";
+import { openLanceStore } from "./store/lance-store.js";
+
+/** Node entry: reads the environment, wires LanceDB and the providers, serves HTTP. */
+async function main() {
+  const logger = createConsoleLogger();
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const store = await openLanceStore({ uri: config.LANCEDB_URI });
+  const providers = createProviders(config, { logger });
+  const app = createApp({ store, providers, config, logger });
+
+  const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
+    logger.info("askdocs listening", { url: `http://${info.address}:${info.port}`, lancedb: config.LANCEDB_URI });
+    if (!providers.embedder) logger.warn(providers.embedderMissing ?? "no embedding provider");
+  });
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info("shutting down", { signal });
+    // In-flight requests finish; then the store closes.
+    server.close(async () => {
+      await store.close();
+      process.exit(0);
+    });
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+await main();

@@ -1,0 +1,21 @@
+/**
+ * Fake NVIDIA NIM / Qiniu / OpenAI-compatible provider for tests and benchmarks,
+ * faithful to /work/shared/REFERENCE.md. Start one per test file on port 0:
+ *
+ *   const fake = await startFakeProvider({ flavor: "nim", rpmLimit: 40 });
+ *   // point the client under test at baseURL fake.url with key "test-key"
+ *   fake.inject({ type: "rate-limit" }, { route: "embeddings", times: 2 });
+ *   ...
+ *   await fake.close();
+ */
+export { startFakeProvider } from "./server.js";
+export { fakeEmbedding, FAKE_DIMENSIONS } from "./vectors.js";
+export { estimateTokens } from "./tokens.js";
+export type {
+  FakeProvider,
+  FakeProviderOptions,
+  Fault,
+  FaultRoute,
+  Flavor,
+  RecordedRequest,
+} from "./types.js";
