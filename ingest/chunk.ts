@@ -1,7 +1,7 @@
 import type { EmbedModelProfile } from "../src/providers/embed-models.js";
 import { cleanPdfText, normalizeText } from "./loaders/clean-text.js";
 import type { LoadedDocument } from "./loaders/types.js";
-import { CHAR, type Level, PARAGRAPH, type Range, WORD, splitChars, splitRange, suffixWithin } from "./chunk-split.js";
+import { CHAR, type Level, PARAGRAPH, type Range, type SeparatorLevel, WORD, sizer, splitChars, splitRange, suffixWithin } from "./chunk-split.js";
 
 export interface Chunk {
   /** 0..n-1 in document order. */
@@ -93,13 +93,13 @@ export function chunkDocument(doc: LoadedDocument, options: ChunkOptions): Chunk
       chunks.push({ index: chunks.length, text: packed.text, page: first.page, pageEnd: last.page, heading: group.heading, tokens: packed.tokens });
     }
 
-    function atomize(text: string, range: Range, level: Level, part: number, out: Atom[]): void {
+    function atomize(text: string, range: Range, level: SeparatorLevel, part: number, out: Atom[]): void {
       for (const piece of splitRange(text, range, level)) {
         const tokens = size(text.slice(piece.start, piece.end));
         if (tokens <= (level === PARAGRAPH ? targetTokens : maxTokens)) {
           out.push({ ...piece, part, level, tokens });
-        } else if (level + 1 < CHAR) {
-          atomize(text, piece, (level + 1) as Level, part, out);
+        } else if (level < WORD) {
+          atomize(text, piece, (level + 1) as SeparatorLevel, part, out);
         } else {
           for (const chars of splitChars(text, piece, targetTokens, size)) out.push({ ...chars, part, level: CHAR, tokens: size(text.slice(chars.start, chars.end)) });
         }
@@ -168,31 +168,39 @@ export function chunkDocument(doc: LoadedDocument, options: ChunkOptions): Chunk
       return packed;
     }
 
-    /** The start of the next chunk: trailing atoms of this one within the overlap budget, or the tail of its last atom. */
+    /**
+     * The start of the next chunk: the trailing atoms of this one that fit the overlap
+     * budget (never all of them), then the trailing sentences of the atom before them
+     * that fit what is left, or, when not one whole atom fits, of the last atom.
+     */
     function overlapAfter(chunk: Atom[]): Atom[] {
       if (overlapTokens === 0) return [];
       const tail: Atom[] = [];
       let sum = 0;
-      for (let j = chunk.length - 1; j > 0; j--) {
-        const atom = chunk[j]!;
-        if (sum + atom.tokens > overlapTokens) break;
-        tail.unshift(atom);
-        sum += atom.tokens;
+      let j = chunk.length - 1;
+      for (; j > 0 && sum + chunk[j]!.tokens <= overlapTokens; j--) {
+        tail.unshift(chunk[j]!);
+        sum += chunk[j]!.tokens;
       }
-      if (tail.length > 0) return tail;
-      const last = chunk.at(-1)!;
-      const text = group.parts[last.part]!.text;
-      const start = tailStart(text, last, overlapTokens);
-      return start === undefined ? [] : [{ part: last.part, level: last.level, start, end: last.end, tokens: size(text.slice(start, last.end)) }];
+      const atom = chunk[j]!;
+      const text = group.parts[atom.part]!.text;
+      const start = tailStart(text, atom, overlapTokens - sum, tail.length === 0);
+      if (start !== undefined) tail.unshift({ part: atom.part, level: atom.level, start, end: atom.end, tokens: size(text.slice(start, atom.end)) });
+      return tail;
     }
   }
   return chunks;
 
-  /** Where the longest run of whole trailing sentences (else clauses, words, characters) of `atom` within `budget` starts. */
-  function tailStart(text: string, atom: Atom, budget: number): number | undefined {
+  /**
+   * Where the longest run of whole trailing pieces of `atom` within `budget` starts, at
+   * the first level below the atom's own that cuts it (sentences, else clauses, words).
+   * If none fits and `deep`, it looks inside the last piece, down to characters.
+   */
+  function tailStart(text: string, atom: Atom, budget: number, deep: boolean): number | undefined {
+    if (budget <= 0) return undefined;
     let range: Range = atom;
     for (let level = atom.level + 1; level <= WORD; level++) {
-      const pieces = splitRange(text, range, level as Level);
+      const pieces = splitRange(text, range, level as SeparatorLevel);
       if (pieces.length <= 1) continue;
       let start: number | undefined;
       let sum = 0;
@@ -202,10 +210,10 @@ export function chunkDocument(doc: LoadedDocument, options: ChunkOptions): Chunk
         if (sum > budget) break;
         start = piece.start;
       }
-      if (start !== undefined) return start;
+      if (start !== undefined || !deep) return start;
       range = pieces.at(-1)!;
     }
-    return suffixWithin(text, range, budget, size);
+    return deep ? suffixWithin(text, range, budget, size) : undefined;
   }
 }
 
@@ -236,16 +244,6 @@ function joinAtoms(parts: Part[], atoms: Atom[]): string {
     i = j + 1;
   }
   return pieces.join("\n\n");
-}
-
-/**
- * Tokens as the chunker sizes text: the counter's count, but at least one per 12
- * characters. Normal text has 1-5 characters per token; the floor only bites on
- * runs BERT counts as a single [UNK] however long (a base64 data URI, a 100+ letter
- * "word"), which would otherwise make a kilobyte-long chunk of "1 token".
- */
-function sizer(countTokens: (text: string) => number): (text: string) => number {
-  return (text) => Math.max(countTokens(text), Math.ceil(text.length / 12));
 }
 
 function validate(maxTokens: number, targetTokens: number, overlapTokens: number, countTokens: unknown): void {

@@ -1,0 +1,168 @@
+import { access, readFile } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { loadConfig } from "../src/config.js";
+import { ConfigError } from "../src/errors.js";
+import { createConsoleLogger } from "../src/logger.js";
+import { createProviders } from "../src/providers/registry.js";
+import { openLanceStore } from "../src/store/lance-store.js";
+import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
+import { chunkOptionsFor } from "./chunk.js";
+import { discoverFiles } from "./discover.js";
+import { CollectionBusyError, lockCollection } from "./lock.js";
+import { type IngestReport, ingestFiles } from "./pipeline.js";
+import { createProgressReporter } from "./progress.js";
+import { createTokenCounter } from "./tokens.js";
+
+/**
+ * `askdocs ingest <file|folder|glob>... [--collection NAME] [--prune] [--dry-run]`
+ * Exit codes: 0 every file ingested or unchanged; 1 some file failed (the rest are
+ * ingested); 2 bad usage or configuration; 130 interrupted.
+ */
+const USAGE = `usage: askdocs ingest <file|folder|glob>... [--collection NAME] [--prune] [--dry-run]
+
+  --collection NAME  collection to ingest into (default "default")
+  --prune            remove documents whose files no longer exist
+  --dry-run          parse and chunk only; embed and write nothing`;
+
+/** Bump when chunking changes, so every document is re-chunked on the next run. */
+const CHUNKER_VERSION = "chunker-1";
+
+export async function runIngest(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  const out = process.stdout;
+  const err = process.stderr;
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { collection: { type: "string", default: "default" }, prune: { type: "boolean", default: false }, "dry-run": { type: "boolean", default: false }, help: { type: "boolean", short: "h" } },
+    });
+  } catch (error) {
+    err.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.values.help) {
+    out.write(`${USAGE}\n`);
+    return 0;
+  }
+  const inputs = args.positionals[0] === "ingest" ? args.positionals.slice(1) : args.positionals;
+  const collectionName = args.values.collection;
+  const dryRun = args.values["dry-run"];
+  if (inputs.length === 0 && !args.values.prune) {
+    err.write(`Nothing to ingest: name at least one file, folder or glob.\n${USAGE}\n`);
+    return 2;
+  }
+  if (!COLLECTION_NAME.test(collectionName)) {
+    err.write(`Invalid --collection "${collectionName}": use 1-64 letters, digits, "_" or "-", starting with a letter or digit.\n`);
+    return 2;
+  }
+
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      err.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const logger = createConsoleLogger();
+  const profile = (await import("../src/providers/embed-models.js")).embedModelProfile(config.EMBED_MODEL);
+  const countTokens = createTokenCounter(profile);
+  const providers = createProviders(config, { logger, countTokens });
+  if (!providers.embedder && !dryRun) {
+    err.write(`${providers.embedderMissing}\n`);
+    return 2;
+  }
+
+  const found = await discoverFiles(inputs);
+  for (const s of found.skipped) out.write(`skipped ${s.source}: ${s.reason}\n`);
+  for (const m of found.missing) err.write(`not found: ${m} (no such file, folder or matching glob)\n`);
+
+  const release = dryRun ? undefined : await lockCollection(config.LANCEDB_URI, collectionName).catch((error: unknown) => {
+    if (error instanceof CollectionBusyError) return error;
+    throw error;
+  });
+  if (release instanceof CollectionBusyError) {
+    err.write(`${release.message}\n`);
+    return 1;
+  }
+
+  const store = await openLanceStore({ uri: config.LANCEDB_URI });
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error("interrupted"));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const progress = createProgressReporter(err);
+  try {
+    const collection: Collection | undefined = dryRun
+      ? await store.openCollection(collectionName, { embedModel: profile.id, dims: profile.dims, create: false }).catch(() => undefined)
+      : await store.openCollection(collectionName, { embedModel: profile.id, dims: profile.dims });
+    const chunkOptions = chunkOptionsFor(profile, countTokens);
+    const retriesBefore = providers.retries();
+    const report = await ingestFiles(
+      found.files.map((f) => ({ source: f.source, size: f.size, read: () => readFile(f.source).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)) })),
+      {
+        collectionName,
+        collection,
+        embedder: providers.embedder,
+        chunkOptions,
+        settingsKey: `${CHUNKER_VERSION}:${profile.id}:${chunkOptions.maxTokens}:${chunkOptions.targetTokens}:${chunkOptions.overlapTokens}`,
+        dryRun,
+        concurrency: Math.max(2, config.EMBED_BASE_URL ? config.EMBED_CONCURRENCY : config.NIM_CONCURRENCY),
+        signal: controller.signal,
+        onProgress: (p) => progress.update(p),
+        onFile: (o) => {
+          if (o.status === "failed") progress.log(`failed ${o.source}: ${o.reason}`);
+        },
+      },
+    );
+    const pruned = args.values.prune && collection ? await prune(collection, dryRun) : [];
+    progress.stop();
+    for (const p of pruned) out.write(`${dryRun ? "would prune" : "pruned"} ${p}\n`);
+    printSummary(out, report, { skipped: found.skipped.length, missing: found.missing.length, pruned: pruned.length, retries: providers.retries() - retriesBefore, truncated: providers.embedder?.stats().truncated ?? 0, dryRun });
+    if (controller.signal.aborted) return 130;
+    return report.files.some((f) => f.status === "failed") || found.missing.length > 0 ? 1 : 0;
+  } finally {
+    progress.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await store.close();
+    await release?.();
+  }
+}
+
+/** Deletes documents whose source file is gone; returns their sources. */
+async function prune(collection: Collection, dryRun: boolean): Promise<string[]> {
+  const gone: string[] = [];
+  for (const doc of await collection.listDocuments()) {
+    if (!path.isAbsolute(doc.source)) continue; // uploads have no file to check
+    const exists = await access(doc.source).then(() => true, () => false);
+    if (exists) continue;
+    if (!dryRun) await collection.deleteDocument(doc.documentId);
+    gone.push(doc.source);
+  }
+  return gone;
+}
+
+function printSummary(out: NodeJS.WriteStream, report: IngestReport, extra: { skipped: number; missing: number; pruned: number; retries: number; truncated: number; dryRun: boolean }) {
+  const count = (status: string) => report.files.filter((f) => f.status === status).length;
+  const failed = report.files.filter((f) => f.status === "failed");
+  const chunks = report.files.filter((f) => f.status === "ingested").reduce((n, f) => n + (f.chunks ?? 0), 0);
+  out.write(`\n${extra.dryRun ? "dry run: nothing was embedded or written\n" : ""}`);
+  if (report.fatal) out.write(`stopped early: ${report.fatal}\n`);
+  for (const f of failed) out.write(`failed: ${f.source}: ${f.reason}\n`);
+  out.write(
+    `files: ${count("ingested")} ${extra.dryRun ? "to ingest" : "ingested"}, ${count("unchanged")} unchanged, ${extra.skipped} skipped, ${failed.length + extra.missing} failed${extra.pruned ? `, ${extra.pruned} pruned` : ""}\n`,
+  );
+  out.write(
+    `chunks: ${extra.dryRun ? chunks : report.chunksWritten} ${extra.dryRun ? "would be written" : "written"} · embedding requests: ${report.embedRequests} · retries: ${extra.retries}${extra.truncated ? ` · truncated inputs: ${extra.truncated}` : ""} · elapsed: ${(report.elapsedMs / 1000).toFixed(1)} s\n`,
+  );
+}
+
+// Run when executed directly (npm run ingest / bin), not when imported by tests.
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("ingest/command.ts")) {
+  process.exitCode = await runIngest(process.argv.slice(2), process.env);
+}

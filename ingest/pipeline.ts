@@ -1,0 +1,246 @@
+import type { Embedder } from "../src/providers/embed.js";
+import { ProviderError } from "../src/providers/provider-error.js";
+import type { ChunkRecord, Collection, DocumentInfo } from "../src/store/vector-store.js";
+import { type Chunk, type ChunkOptions, chunkDocument } from "./chunk.js";
+import { contentHash, documentId } from "./identity.js";
+import { loadDocument } from "./loaders/index.js";
+
+/**
+ * The ingest pipeline, shared by the command and HTTP uploads: read → hash → (skip if
+ * unchanged) → load → chunk → embed → write. Parsing runs ahead of the embedder, and
+ * batches mix chunks of several documents, so the provider's requests-per-minute
+ * ceiling stays full. Each document is written in one commit once all its vectors are
+ * in: a document is stored whole or not at all. Runtime-agnostic: files come as readers.
+ */
+export interface SourceFile {
+  /** Normalised path (or upload name): the document's identity and its citation. */
+  source: string;
+  /** Bytes, for progress and ETA. */
+  size: number;
+  read(): Promise<Uint8Array>;
+}
+
+export type FileStatus = "ingested" | "unchanged" | "failed";
+
+export interface FileOutcome {
+  source: string;
+  status: FileStatus;
+  documentId?: string;
+  chunks?: number;
+  reason?: string;
+}
+
+export interface IngestProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  chunksEmbedded: number;
+}
+
+export interface IngestOptions {
+  collectionName: string;
+  /** Where documents are written; may be undefined on a dry run of a collection not created yet. */
+  collection: Collection | undefined;
+  /** Required unless `dryRun`. */
+  embedder: Embedder | undefined;
+  chunkOptions: ChunkOptions;
+  /** Names the chunk settings in the content hash (chunker version, model, sizes). */
+  settingsKey: string;
+  /** Parse and chunk only: nothing is embedded or written. */
+  dryRun?: boolean;
+  /** Embedding requests in flight at once (default 4); the provider's queue still paces them. */
+  concurrency?: number;
+  /** Time limit for loading one file (default 60000). */
+  loadTimeoutMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: IngestProgress) => void;
+  onFile?: (outcome: FileOutcome) => void;
+}
+
+export interface IngestReport {
+  files: FileOutcome[];
+  chunksWritten: number;
+  embedRequests: number;
+  elapsedMs: number;
+  /** Set when a failure made every remaining file fail too (bad key, no quota, unknown model). */
+  fatal?: string;
+}
+
+interface PendingDoc {
+  file: SourceFile;
+  id: string;
+  hash: string;
+  title: string;
+  chunks: Chunk[];
+  vectors: (Float32Array | undefined)[];
+  remaining: number;
+  failed: boolean;
+}
+
+interface ChunkRef {
+  doc: PendingDoc;
+  index: number;
+}
+
+/** These will fail every following request the same way: stop instead of failing file by file. */
+const FATAL_KINDS = new Set(["auth", "quota", "unknown_model"]);
+
+export async function ingestFiles(files: SourceFile[], options: IngestOptions): Promise<IngestReport> {
+  const started = Date.now();
+  const { collection, embedder } = options;
+  if (!options.dryRun && (!collection || !embedder)) throw new TypeError("ingestFiles needs a collection and an embedder unless dryRun is set");
+  const concurrency = options.concurrency ?? 4;
+  const requestsBefore = embedder?.stats().requests ?? 0;
+  const outcomes: FileOutcome[] = [];
+  const progress: IngestProgress = { filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal: files.reduce((n, f) => n + f.size, 0), chunksEmbedded: 0 };
+  let chunksWritten = 0;
+  let fatal: string | undefined;
+
+  const existing = new Map<string, DocumentInfo>((collection ? await collection.listDocuments() : []).map((d) => [d.documentId, d]));
+
+  const finish = (doc: { file: SourceFile }, outcome: FileOutcome) => {
+    outcomes.push(outcome);
+    progress.filesDone++;
+    progress.bytesDone += doc.file.size;
+    options.onFile?.(outcome);
+    options.onProgress?.({ ...progress });
+  };
+  const fail = (doc: PendingDoc, reason: string) => {
+    if (doc.failed) return;
+    doc.failed = true;
+    doc.vectors = []; // free memory now
+    finish(doc, { source: doc.file.source, status: "failed", documentId: doc.id, reason });
+  };
+
+  // Writes are serialised: one commit per document, in completion order.
+  let writes = Promise.resolve();
+  const write = (doc: PendingDoc) => {
+    writes = writes.then(async () => {
+      const ingestedAt = Date.now();
+      const records: ChunkRecord[] = doc.chunks.map((c, i) => ({
+        id: `${doc.id}:${c.index}`,
+        documentId: doc.id,
+        source: doc.file.source,
+        title: doc.title,
+        page: c.page,
+        pageEnd: c.pageEnd !== null && c.pageEnd !== c.page ? c.pageEnd : null,
+        heading: c.heading,
+        chunkIndex: c.index,
+        text: c.text,
+        contentHash: doc.hash,
+        vector: doc.vectors[i]!,
+        ingestedAt,
+      }));
+      try {
+        await collection!.replaceDocument(doc.id, records);
+        chunksWritten += records.length;
+        finish(doc, { source: doc.file.source, status: "ingested", documentId: doc.id, chunks: records.length });
+      } catch (error) {
+        fail(doc, `could not write to the store: ${(error as Error).message}`);
+      }
+    });
+  };
+
+  const inflight = new Set<Promise<void>>();
+  const embedBatch = (refs: ChunkRef[], isolated = false): void => {
+    const live = refs.filter((r) => !r.doc.failed);
+    if (live.length === 0 || fatal) return;
+    const task = embedder!
+      .embed(live.map((r) => r.doc.chunks[r.index]!.text), "passage", { signal: options.signal })
+      .then(
+        (vectors) => {
+          live.forEach((ref, k) => {
+            if (ref.doc.failed) return;
+            ref.doc.vectors[ref.index] = vectors[k];
+            progress.chunksEmbedded++;
+            if (--ref.doc.remaining === 0) write(ref.doc);
+          });
+          options.onProgress?.({ ...progress });
+        },
+        (error: unknown) => {
+          if (options.signal?.aborted) return;
+          const message = error instanceof Error ? error.message : String(error);
+          if (error instanceof ProviderError && FATAL_KINDS.has(error.kind)) {
+            fatal ??= message;
+            return;
+          }
+          const docs = [...new Set(live.map((r) => r.doc))];
+          // A batch mixes documents: find which one the provider refuses before failing any.
+          if (!isolated && docs.length > 1 && error instanceof ProviderError && error.kind === "bad_request") {
+            for (const doc of docs) embedBatch(live.filter((r) => r.doc === doc), true);
+            return;
+          }
+          for (const doc of docs) fail(doc, `embedding failed: ${message}`);
+        },
+      )
+      .finally(() => inflight.delete(task));
+    inflight.add(task);
+  };
+
+  let buffer: ChunkRef[] = [];
+  const flush = async (all: boolean) => {
+    for (;;) {
+      const size = embedder!.stats().batchSize;
+      if (buffer.length === 0 || (!all && buffer.length < size)) return;
+      // Back-pressure: parsing waits while enough batches are in flight, so memory stays bounded.
+      while (inflight.size >= concurrency) await Promise.race(inflight);
+      if (fatal) return;
+      embedBatch(buffer.slice(0, size));
+      buffer = buffer.slice(size);
+    }
+  };
+
+  for (const file of files) {
+    if (fatal || options.signal?.aborted) break;
+    const prepared = await prepare(file, options, existing);
+    if ("status" in prepared) {
+      finish({ file }, prepared);
+      continue;
+    }
+    if (options.dryRun) {
+      finish({ file }, { source: file.source, status: "ingested", documentId: prepared.id, chunks: prepared.chunks.length });
+      continue;
+    }
+    const doc: PendingDoc = { ...prepared, file, vectors: new Array(prepared.chunks.length), remaining: prepared.chunks.length, failed: false };
+    buffer.push(...doc.chunks.map((_, index) => ({ doc, index })));
+    await flush(false);
+  }
+  if (!fatal) await flush(true);
+  while (inflight.size > 0) await Promise.race(inflight);
+  await writes;
+
+  if (fatal || options.signal?.aborted) {
+    const reason = fatal ? `not ingested: ${fatal}` : "not ingested: interrupted";
+    const done = new Set(outcomes.map((o) => o.source));
+    for (const file of files) if (!done.has(file.source)) finish({ file }, { source: file.source, status: "failed", reason });
+  }
+  return {
+    files: outcomes,
+    chunksWritten,
+    embedRequests: (embedder?.stats().requests ?? 0) - requestsBefore,
+    elapsedMs: Date.now() - started,
+    ...(fatal ? { fatal } : {}),
+  };
+}
+
+type Prepared = { id: string; hash: string; title: string; chunks: Chunk[] };
+
+/** Read, hash, compare, load and chunk one file; an outcome when there is nothing to embed. */
+async function prepare(file: SourceFile, options: IngestOptions, existing: Map<string, DocumentInfo>): Promise<Prepared | FileOutcome> {
+  const id = await documentId(options.collectionName, file.source);
+  try {
+    const bytes = await file.read();
+    const hash = await contentHash(bytes, options.settingsKey);
+    const stored = existing.get(id);
+    if (stored && stored.contentHash === hash && stored.chunks > 0) {
+      return { source: file.source, status: "unchanged", documentId: id, chunks: stored.chunks };
+    }
+    const doc = await loadDocument(bytes, file.source, { timeoutMs: options.loadTimeoutMs ?? 60_000 });
+    const chunks = chunkDocument(doc, options.chunkOptions);
+    if (chunks.length === 0) return { source: file.source, status: "failed", documentId: id, reason: "no text to index" };
+    return { id, hash, title: doc.title, chunks };
+  } catch (error) {
+    return { source: file.source, status: "failed", documentId: id, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
