@@ -13,8 +13,8 @@ export type Level = typeof PARAGRAPH | typeof SENTENCE | typeof CLAUSE | typeof 
 /** The levels cut at a separator; below them, text is cut between characters. */
 export type SeparatorLevel = Exclude<Level, typeof CHAR>;
 
-/** Characters per token below which no text is sized (see {@link sizer}). */
-const MAX_CHARS_PER_TOKEN = 12;
+/** No text is sized at fewer tokens than its length / this (see {@link sizer}). */
+export const MAX_CHARS_PER_TOKEN = 12;
 
 /** Closing quotes and brackets that stay with the sentence they end. */
 const CLOSERS = `"'”’)\\]」』）》`;

@@ -1,7 +1,19 @@
 import type { EmbedModelProfile } from "../src/providers/embed-models.js";
 import { cleanPdfText, normalizeText } from "./loaders/clean-text.js";
 import type { LoadedDocument } from "./loaders/types.js";
-import { CHAR, type Level, PARAGRAPH, type Range, type SeparatorLevel, WORD, sizer, splitChars, splitRange, suffixWithin } from "./chunk-split.js";
+import {
+  CHAR,
+  type Level,
+  MAX_CHARS_PER_TOKEN,
+  PARAGRAPH,
+  type Range,
+  type SeparatorLevel,
+  WORD,
+  sizer,
+  splitChars,
+  splitRange,
+  suffixWithin,
+} from "./chunk-split.js";
 
 export interface Chunk {
   /** 0..n-1 in document order. */
@@ -118,7 +130,7 @@ export function chunkDocument(doc: LoadedDocument, options: ChunkOptions): Chunk
         for (;;) {
           const text = joinAtoms(group.parts, current);
           const tokens = countTokens(text);
-          if (Math.max(tokens, size(text)) <= maxTokens) {
+          if (Math.max(tokens, Math.ceil(text.length / MAX_CHARS_PER_TOKEN)) <= maxTokens) {
             packed.push({ atoms: current, text, tokens });
             return handedBack;
           }

@@ -4,15 +4,15 @@ import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config.js";
 import { ConfigError } from "../src/errors.js";
 import { createConsoleLogger } from "../src/logger.js";
+import { embedModelProfile } from "../src/providers/embed-models.js";
 import { createProviders } from "../src/providers/registry.js";
 import { openLanceStore } from "../src/store/lance-store.js";
 import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
-import { chunkOptionsFor } from "./chunk.js";
 import { discoverFiles } from "./discover.js";
 import { CollectionBusyError, lockCollection } from "./lock.js";
 import { type IngestReport, ingestFiles } from "./pipeline.js";
 import { createProgressReporter } from "./progress.js";
-import { createTokenCounter } from "./tokens.js";
+import { ingestSettings } from "./settings.js";
 
 /**
  * `askdocs ingest <file|folder|glob>... [--collection NAME] [--prune] [--dry-run]`
@@ -24,9 +24,6 @@ const USAGE = `usage: askdocs ingest <file|folder|glob>... [--collection NAME] [
   --collection NAME  collection to ingest into (default "default")
   --prune            remove documents whose files no longer exist
   --dry-run          parse and chunk only; embed and write nothing`;
-
-/** Bump when chunking changes, so every document is re-chunked on the next run. */
-const CHUNKER_VERSION = "chunker-1";
 
 export async function runIngest(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const out = process.stdout;
@@ -69,9 +66,9 @@ export async function runIngest(argv: string[], env: Record<string, string | und
     throw error;
   }
   const logger = createConsoleLogger();
-  const profile = (await import("../src/providers/embed-models.js")).embedModelProfile(config.EMBED_MODEL);
-  const countTokens = createTokenCounter(profile);
-  const providers = createProviders(config, { logger, countTokens });
+  const profile = embedModelProfile(config.EMBED_MODEL);
+  const settings = ingestSettings(profile);
+  const providers = createProviders(config, { logger, countTokens: settings.countTokens });
   if (!providers.embedder && !dryRun) {
     err.write(`${providers.embedderMissing}\n`);
     return 2;
@@ -100,7 +97,6 @@ export async function runIngest(argv: string[], env: Record<string, string | und
     const collection: Collection | undefined = dryRun
       ? await store.openCollection(collectionName, { embedModel: profile.id, dims: profile.dims, create: false }).catch(() => undefined)
       : await store.openCollection(collectionName, { embedModel: profile.id, dims: profile.dims });
-    const chunkOptions = chunkOptionsFor(profile, countTokens);
     const retriesBefore = providers.retries();
     const report = await ingestFiles(
       found.files.map((f) => ({ source: f.source, size: f.size, read: () => readFile(f.source).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)) })),
@@ -108,8 +104,8 @@ export async function runIngest(argv: string[], env: Record<string, string | und
         collectionName,
         collection,
         embedder: providers.embedder,
-        chunkOptions,
-        settingsKey: `${CHUNKER_VERSION}:${profile.id}:${chunkOptions.maxTokens}:${chunkOptions.targetTokens}:${chunkOptions.overlapTokens}`,
+        chunkOptions: settings.chunkOptions,
+        settingsKey: settings.settingsKey,
         dryRun,
         concurrency: Math.max(2, config.EMBED_BASE_URL ? config.EMBED_CONCURRENCY : config.NIM_CONCURRENCY),
         signal: controller.signal,

@@ -1,4 +1,5 @@
 import type { Embedder } from "../src/providers/embed.js";
+import { AppError } from "../src/errors.js";
 import { ProviderError } from "../src/providers/provider-error.js";
 import type { ChunkRecord, Collection, DocumentInfo } from "../src/store/vector-store.js";
 import { type Chunk, type ChunkOptions, chunkDocument } from "./chunk.js";
@@ -28,6 +29,14 @@ export interface FileOutcome {
   documentId?: string;
   chunks?: number;
   reason?: string;
+  /** For HTTP uploads: the failure's error code and status (415 unsupported, 422 unusable file, 502 provider…). */
+  code?: string;
+  httpStatus?: number;
+}
+
+function failure(error: unknown): Pick<FileOutcome, "reason" | "code" | "httpStatus"> {
+  const reason = error instanceof Error ? error.message : String(error);
+  return error instanceof AppError ? { reason, code: error.code, httpStatus: error.status } : { reason };
 }
 
 export interface IngestProgress {
@@ -95,7 +104,7 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
   const outcomes: FileOutcome[] = [];
   const progress: IngestProgress = { filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal: files.reduce((n, f) => n + f.size, 0), chunksEmbedded: 0 };
   let chunksWritten = 0;
-  let fatal: string | undefined;
+  let fatal: ProviderError | undefined;
 
   const existing = new Map<string, DocumentInfo>((collection ? await collection.listDocuments() : []).map((d) => [d.documentId, d]));
 
@@ -106,11 +115,11 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
     options.onFile?.(outcome);
     options.onProgress?.({ ...progress });
   };
-  const fail = (doc: PendingDoc, reason: string) => {
+  const fail = (doc: PendingDoc, why: Pick<FileOutcome, "reason" | "code" | "httpStatus">) => {
     if (doc.failed) return;
     doc.failed = true;
     doc.vectors = []; // free memory now
-    finish(doc, { source: doc.file.source, status: "failed", documentId: doc.id, reason });
+    finish(doc, { source: doc.file.source, status: "failed", documentId: doc.id, ...why });
   };
 
   // Writes are serialised: one commit per document, in completion order.
@@ -137,7 +146,7 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
         chunksWritten += records.length;
         finish(doc, { source: doc.file.source, status: "ingested", documentId: doc.id, chunks: records.length });
       } catch (error) {
-        fail(doc, `could not write to the store: ${(error as Error).message}`);
+        fail(doc, { ...failure(error), reason: `could not write to the store: ${(error as Error).message}` });
       }
     });
   };
@@ -160,9 +169,8 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
         },
         (error: unknown) => {
           if (options.signal?.aborted) return;
-          const message = error instanceof Error ? error.message : String(error);
           if (error instanceof ProviderError && FATAL_KINDS.has(error.kind)) {
-            fatal ??= message;
+            fatal ??= error;
             return;
           }
           const docs = [...new Set(live.map((r) => r.doc))];
@@ -171,7 +179,7 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
             for (const doc of docs) embedBatch(live.filter((r) => r.doc === doc), true);
             return;
           }
-          for (const doc of docs) fail(doc, `embedding failed: ${message}`);
+          for (const doc of docs) fail(doc, { ...failure(error), reason: `embedding failed: ${failure(error).reason}` });
         },
       )
       .finally(() => inflight.delete(task));
@@ -211,16 +219,16 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
   await writes;
 
   if (fatal || options.signal?.aborted) {
-    const reason = fatal ? `not ingested: ${fatal}` : "not ingested: interrupted";
+    const why = fatal ? { ...failure(fatal), reason: `not ingested: ${fatal.message}` } : { reason: "not ingested: interrupted" };
     const done = new Set(outcomes.map((o) => o.source));
-    for (const file of files) if (!done.has(file.source)) finish({ file }, { source: file.source, status: "failed", reason });
+    for (const file of files) if (!done.has(file.source)) finish({ file }, { source: file.source, status: "failed", ...why });
   }
   return {
     files: outcomes,
     chunksWritten,
     embedRequests: (embedder?.stats().requests ?? 0) - requestsBefore,
     elapsedMs: Date.now() - started,
-    ...(fatal ? { fatal } : {}),
+    ...(fatal ? { fatal: fatal.message } : {}),
   };
 }
 
@@ -241,6 +249,6 @@ async function prepare(file: SourceFile, options: IngestOptions, existing: Map<s
     if (chunks.length === 0) return { source: file.source, status: "failed", documentId: id, reason: "no text to index" };
     return { id, hash, title: doc.title, chunks };
   } catch (error) {
-    return { source: file.source, status: "failed", documentId: id, reason: error instanceof Error ? error.message : String(error) };
+    return { source: file.source, status: "failed", documentId: id, ...failure(error) };
   }
 }

@@ -94,6 +94,11 @@ export const envSchema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: int(0, 65535, 8787),
   RAG_API_KEY: optionalString,
+  /** Comma-separated allowed origins for browser clients; unset = CORS off. `*` allows any. */
+  CORS_ORIGINS: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()).transform((v) => (v ? v.split(",").map((o) => o.trim()).filter(Boolean) : [])),
+  MAX_UPLOAD_MB: int(1, 2048, 50),
+  /** HTTP requests fail fast with 429 rather than wait longer than this in a provider's queue. */
+  REQUEST_QUEUE_WAIT_MS: int(0, 600_000, 30_000),
 
   NIM_RPM: int(1, 100_000, 40),
   NIM_CONCURRENCY: int(1, 256, 4),

@@ -3,6 +3,8 @@ import { loadConfig } from "./config.js";
 import { ConfigError } from "./errors.js";
 import { createApp } from "./http/app.js";
 import { createConsoleLogger } from "./logger.js";
+import { ingestSettings } from "../ingest/settings.js";
+import { embedModelProfile } from "./providers/embed-models.js";
 import { createProviders } from "./providers/registry.js";
 import { openLanceStore } from "./store/lance-store.js";
 
@@ -20,8 +22,9 @@ async function main() {
     throw error;
   }
   const store = await openLanceStore({ uri: config.LANCEDB_URI });
-  const providers = createProviders(config, { logger });
-  const app = createApp({ store, providers, config, logger });
+  const ingest = ingestSettings(embedModelProfile(config.EMBED_MODEL));
+  const providers = createProviders(config, { logger, countTokens: ingest.countTokens });
+  const app = createApp({ store, providers, config, logger, ingest });
 
   const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
     logger.info("askdocs listening", { url: `http://${info.address}:${info.port}`, lancedb: config.LANCEDB_URI });

@@ -198,7 +198,7 @@ describe("HTML", () => {
     }
     expect(doc.sections.map((s) => [s.heading, s.text])).toEqual([
       [undefined, "Home"],
-      ["Steam engines", "An engine that does work\u00a0using steam.\nSecond line."],
+      ["Steam engines", "An engine that does work using steam.\nSecond line."], // &nbsp; too becomes a plain space
       ["Steam engines > History", "First used in 1698 — by Savery.\n\none\n\ntwo\n\n  indented\n    code"],
     ]);
   });

@@ -1,38 +1,71 @@
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import type { IngestSettings } from "../../ingest/settings.js";
 import type { Config } from "../config.js";
-import { NotFoundError } from "../errors.js";
+import { AppError, NotFoundError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Providers } from "../providers/registry.js";
 import type { VectorStore } from "../store/vector-store.js";
+import { bearerAuth } from "./auth.js";
 import { errorHandler } from "./error-handler.js";
+import { requestLog } from "./request-log.js";
+import { askRoutes } from "./routes/ask.js";
+import { catalogRoutes } from "./routes/catalog.js";
+import { documentRoutes } from "./routes/documents.js";
+import { searchRoutes } from "./routes/search.js";
 
 export interface AppDeps {
   store: VectorStore;
   providers: Providers;
   config: Config;
   logger: Logger;
+  /** Chunking settings for uploads (the same as the ingest command's). */
+  ingest: IngestSettings;
 }
+
+/** JSON bodies are questions, not documents: 1 MB is plenty. */
+const JSON_LIMIT = 1024 * 1024;
 
 /** Builds the HTTP app from its parts; nothing here reads the environment or opens files. */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   app.onError(errorHandler(deps.logger));
   app.notFound((c) => {
-    throw new NotFoundError(`No route ${c.req.method} ${c.req.path}`);
+    throw new NotFoundError(`No route ${c.req.method} ${c.req.path}.`);
   });
 
+  app.use(requestLog(deps.logger));
+  if (deps.config.CORS_ORIGINS.length > 0) {
+    const origins = deps.config.CORS_ORIGINS;
+    app.use(cors({ origin: origins.includes("*") ? "*" : origins, allowHeaders: ["Authorization", "Content-Type"], allowMethods: ["GET", "POST", "DELETE", "OPTIONS"] }));
+  }
+  if (deps.config.RAG_API_KEY) app.use(bearerAuth({ token: deps.config.RAG_API_KEY, open: ["/health"] }));
+  const jsonLimit = bodyLimit({
+    maxSize: JSON_LIMIT,
+    onError: () => {
+      throw new AppError(413, "payload_too_large", "Request body too large: the limit is 1 MB.");
+    },
+  });
+  app.use("/v1/search", jsonLimit);
+  app.use("/v1/ask", jsonLimit);
+
   app.get("/health", async (c) => {
-    const collections = await deps.store.listCollections().then(
+    const store = await deps.store.listCollections().then(
       (list) => ({ ok: true, collections: list.length }),
-      () => ({ ok: false, collections: 0 }),
+      (error: Error) => ({ ok: false, error: error.message }),
     );
     return c.json({
       status: "ok",
-      store: collections,
-      embedding: { configured: Boolean(deps.providers.embedder), model: deps.config.EMBED_MODEL },
+      store,
+      embedding: { configured: Boolean(deps.providers.embedder), model: deps.config.EMBED_MODEL, ...(deps.providers.embedderMissing ? { needs: deps.providers.embedderMissing } : {}) },
       chat: { default: deps.providers.defaultChatModel, providers: deps.providers.status().map(({ provider, configured }) => ({ provider, configured })) },
     });
   });
 
+  app.route("/", catalogRoutes(deps));
+  app.route("/", searchRoutes(deps));
+  app.route("/", askRoutes(deps));
+  app.route("/", documentRoutes(deps));
   return app;
 }

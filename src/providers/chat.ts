@@ -49,7 +49,9 @@ export interface ChatRequest {
   messages: ChatMessage[];
   temperature?: number;
   maxTokens?: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
+  /** See CallOptions.maxQueueWaitMs. */
+  maxQueueWaitMs?: number | undefined;
 }
 
 export interface ChatResult {
@@ -92,7 +94,7 @@ export function createChatModel(options: { transport: Transport; id: string; mod
     id: options.id,
     model,
     async complete(request) {
-      const result = await transport.postJson("/chat/completions", body(request, false), completionSchema, { signal: request.signal, model });
+      const result = await transport.postJson("/chat/completions", body(request, false), completionSchema, { signal: request.signal, maxQueueWaitMs: request.maxQueueWaitMs, model });
       const choice = result.choices[0]!;
       const split = splitThink(choice.message.content ?? "");
       const fieldReasoning = choice.message.reasoning_content ?? choice.message.reasoning ?? "";
@@ -104,7 +106,7 @@ export function createChatModel(options: { transport: Transport; id: string; mod
       };
     },
     async *stream(request) {
-      const response = await transport.postStream("/chat/completions", body(request, true), { signal: request.signal, model });
+      const response = await transport.postStream("/chat/completions", body(request, true), { signal: request.signal, maxQueueWaitMs: request.maxQueueWaitMs, model });
       let sawReasoningField = false;
       const splitter = createThinkSplitter({ holdUntilClose: () => !sawReasoningField && MAY_OMIT_OPEN_THINK.test(model) });
       function* emit(part: { answer: string; reasoning: string }): Generator<ChatEvent> {

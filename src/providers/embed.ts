@@ -35,7 +35,9 @@ export interface EmbedStats {
 }
 
 export interface EmbedOptions {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
+  /** See CallOptions.maxQueueWaitMs. */
+  maxQueueWaitMs?: number | undefined;
 }
 
 export interface Embedder {
@@ -74,9 +76,9 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
     };
   };
 
-  async function embedBatch(input: string[], kind: EmbedKind, signal?: AbortSignal): Promise<Float32Array[]> {
+  async function embedBatch(input: string[], kind: EmbedKind, call: EmbedOptions): Promise<Float32Array[]> {
     stats.requests++;
-    const result = await transport.postJson("/embeddings", requestBody(input, kind), responseSchema, { signal, model: profile.id });
+    const result = await transport.postJson("/embeddings", requestBody(input, kind), responseSchema, { ...call, model: profile.id });
     const vectors: Float32Array[] = new Array(input.length);
     for (const item of result.data) {
       if (item.index >= input.length) continue;
@@ -108,7 +110,7 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
       while (start < texts.length) {
         const batch = prepare(texts.slice(start, start + batchSize), kind);
         try {
-          out.push(...(await embedBatch(batch, kind, call.signal)));
+          out.push(...(await embedBatch(batch, kind, call)));
         } catch (error) {
           // Max inputs per request is unpublished: learn it from the server's refusal.
           if (error instanceof ProviderError && error.kind === "batch_too_large" && batch.length > 1) {

@@ -15,12 +15,25 @@ export interface PacerOptions {
 export interface Pacer {
   readonly name: string;
   readonly rpm: number;
-  /** Runs `fn` when a slot is free and the rate allows; the slot is held until `fn` settles. */
-  schedule<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /**
+   * Runs `fn` when a slot is free and the rate allows; the slot is held until `fn` settles.
+   * With `maxWaitMs`, refuses at once (QueueFullError) when the queue ahead would take longer.
+   */
+  schedule<T>(fn: () => Promise<T>, options?: { signal?: AbortSignal | undefined; maxWaitMs?: number | undefined }): Promise<T>;
   /** Holds every queued request back for `ms` (after a 429: the provider wants quiet, not just this caller). */
   pauseFor(ms: number): void;
   /** Requests waiting for a slot. */
   readonly waiting: number;
+}
+
+/** The provider's queue is longer than the caller is willing to wait. */
+export class QueueFullError extends Error {
+  readonly estimateMs: number;
+  constructor(name: string, estimateMs: number) {
+    super(`The ${name} request queue is full (about ${Math.ceil(estimateMs / 1000)} s of requests ahead).`);
+    this.name = "QueueFullError";
+    this.estimateMs = estimateMs;
+  }
 }
 
 export function createPacer(options: PacerOptions): Pacer {
@@ -32,10 +45,11 @@ export function createPacer(options: PacerOptions): Pacer {
   }
   // One start per 60000/rpm ms in a sliding window: even spacing never bursts past
   // the limit in any rolling minute, and keeps the ceiling (rpm) fully usable.
+  const interval = 60_000 / options.rpm;
   const queue = new PQueue({
     concurrency: options.concurrency,
     intervalCap: 1,
-    interval: 60_000 / options.rpm,
+    interval,
     strict: true,
   });
   let resumeAt = 0;
@@ -44,7 +58,12 @@ export function createPacer(options: PacerOptions): Pacer {
   return {
     name: options.name,
     rpm: options.rpm,
-    schedule(fn, signal) {
+    schedule(fn, { signal, maxWaitMs } = {}) {
+      if (maxWaitMs !== undefined) {
+        // Starts are spaced `interval` apart: everyone queued or running goes first.
+        const estimate = Math.max(0, resumeAt - Date.now()) + (queue.size + queue.pending) * interval;
+        if (estimate > maxWaitMs) return Promise.reject(new QueueFullError(options.name, estimate));
+      }
       return queue.add(fn, { signal });
     },
     pauseFor(ms) {

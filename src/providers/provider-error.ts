@@ -10,6 +10,7 @@ export type ProviderErrorKind =
   | "quota" // 402: balance or resource pack used up
   | "unknown_model" // NIM 404 "Function … Not found for account", Qiniu 503 "price of the model is not set"
   | "rate_limit" // 429: retried, honouring Retry-After
+  | "busy" // askdocs' own queue for the provider is longer than the caller will wait: 429, not retried
   | "server" // 408/409/5xx: transient, retried
   | "timeout" // no answer in time: retried
   | "network" // reset or refused connection: retried
@@ -40,7 +41,7 @@ export class ProviderError extends AppError {
 
   constructor(init: ProviderErrorInit) {
     // A provider's rate limit that outlasted our retries is the caller's 429; the rest is a bad gateway.
-    super(init.kind === "rate_limit" ? 429 : 502, `provider_${init.kind}`, init.message, { cause: init.cause });
+    super(init.kind === "rate_limit" || init.kind === "busy" ? 429 : 502, `provider_${init.kind}`, init.message, { cause: init.cause });
     this.provider = init.provider;
     this.kind = init.kind;
     this.retryable = RETRYABLE.has(init.kind);

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { Pacer } from "./pacing.js";
+import { type Pacer, QueueFullError } from "./pacing.js";
 import { ProviderError, classifyHttpFailure } from "./provider-error.js";
 import { type RetryPolicy, defaultRetryPolicy, retryDelayMs, sleep } from "./retry.js";
 
@@ -42,6 +42,8 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
   /** Model id, named in "unknown model" errors. */
   model?: string | undefined;
+  /** Fail fast (kind `busy`, HTTP 429) instead of queueing longer than this for the provider's rate limit. */
+  maxQueueWaitMs?: number | undefined;
 }
 
 export interface Transport {
@@ -137,7 +139,8 @@ export function createTransport(options: TransportOptions): Transport {
     }
   }
 
-  async function withRetries<T>(run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async function withRetries<T>(run: () => Promise<T>, call: CallOptions): Promise<T> {
+    const { signal } = call;
     for (let n = 0; ; n++) {
       let delayMs = 0;
       try {
@@ -151,8 +154,11 @@ export function createTransport(options: TransportOptions): Transport {
             if (error instanceof ProviderError && error.kind === "rate_limit" && n < policy.maxRetries) pacer.pauseFor(delayMs);
             throw error;
           }
-        }, signal);
+        }, { signal, maxWaitMs: call.maxQueueWaitMs });
       } catch (error) {
+        if (error instanceof QueueFullError) {
+          throw new ProviderError({ provider, kind: "busy", retryAfterMs: error.estimateMs, message: `askdocs is at ${provider}'s request limit: ${error.message} Try again shortly, or raise the provider's RPM setting if your plan allows.` });
+        }
         if (!(error instanceof ProviderError) || !error.retryable) throw error;
         if (n >= policy.maxRetries) {
           throw new ProviderError({
@@ -196,13 +202,13 @@ export function createTransport(options: TransportOptions): Transport {
       return retries;
     },
     getJson(path, schema, call = {}) {
-      return withRetries(() => attempt("GET", path, undefined, call, parseWith(schema), false), call.signal);
+      return withRetries(() => attempt("GET", path, undefined, call, parseWith(schema), false), call);
     },
     postJson(path, body, schema, call = {}) {
-      return withRetries(() => attempt("POST", path, body, call, parseWith(schema), false), call.signal);
+      return withRetries(() => attempt("POST", path, body, call, parseWith(schema), false), call);
     },
     postStream(path, body, call = {}) {
-      return withRetries(() => attempt("POST", path, body, call, async (r) => r, true), call.signal);
+      return withRetries(() => attempt("POST", path, body, call, async (r) => r, true), call);
     },
   };
 }

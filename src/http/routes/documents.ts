@@ -1,0 +1,83 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { collectionName, collectionQuery, documentPath } from "../schemas.js";
+import { AppError, InvalidRequestError, NotConfiguredError, NotFoundError } from "../../errors.js";
+import { detectFormat, LoadError } from "../../../ingest/loaders/index.js";
+import { ingestFiles } from "../../../ingest/pipeline.js";
+import type { AppDeps } from "../app.js";
+import { pathParams, queryParams } from "../validate.js";
+
+/**
+ * `POST /v1/documents` runs one uploaded file through the same pipeline as the ingest
+ * command (re-uploading a name replaces that document); `GET` lists, `DELETE` removes.
+ */
+const uploadName = (name: string) => name.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f]/g, "").trim().slice(0, 255);
+
+export function documentRoutes(deps: AppDeps) {
+  const maxBytes = deps.config.MAX_UPLOAD_MB * 1024 * 1024;
+  const app = new Hono();
+
+  app.post(
+    "/v1/documents",
+    bodyLimit({
+      maxSize: maxBytes + 64 * 1024, // multipart framing
+      onError: () => {
+        throw new AppError(413, "payload_too_large", `Upload too large: the limit is ${deps.config.MAX_UPLOAD_MB} MB (MAX_UPLOAD_MB).`);
+      },
+    }),
+    async (c) => {
+      if (!c.req.header("content-type")?.startsWith("multipart/form-data")) {
+        throw new AppError(415, "unsupported_media_type", "Send the file as multipart/form-data with a `file` field.");
+      }
+      const form = await c.req.parseBody();
+      const file = form.file;
+      if (!(file instanceof File)) throw new InvalidRequestError("Missing file: send it in the multipart field `file`.", [{ path: "file", message: "required" }]);
+      const collection = collectionName.safeParse(typeof form.collection === "string" && form.collection !== "" ? form.collection : undefined);
+      if (!collection.success) throw new InvalidRequestError(`Invalid collection: ${collection.error.issues[0]!.message}`, [{ path: "collection", message: collection.error.issues[0]!.message }]);
+      const name = uploadName(file.name);
+      if (!name || !detectFormat(name)) throw new LoadError("unsupported", `Unsupported file type "${name}": askdocs reads .pdf, .md, .markdown, .html, .htm, .txt and .text.`);
+      if (file.size > maxBytes) throw new AppError(413, "payload_too_large", `Upload too large: the limit is ${deps.config.MAX_UPLOAD_MB} MB (MAX_UPLOAD_MB).`);
+      const { embedder } = deps.providers;
+      if (!embedder) throw new NotConfiguredError(deps.providers.embedderMissing ?? "No embedding provider is configured.");
+
+      const target = await deps.store.openCollection(collection.data, { embedModel: embedder.model, dims: embedder.dims });
+      const report = await ingestFiles([{ source: name, size: file.size, read: async () => new Uint8Array(await file.arrayBuffer()) }], {
+        collectionName: collection.data,
+        collection: target,
+        embedder,
+        chunkOptions: deps.ingest.chunkOptions,
+        settingsKey: deps.ingest.settingsKey,
+        signal: c.req.raw.signal,
+      });
+      const outcome = report.files[0]!;
+      if (outcome.status === "failed") throw new AppError(outcome.httpStatus ?? 422, outcome.code ?? "ingest_failed", `${name}: ${outcome.reason}`);
+      return c.json({ document_id: outcome.documentId, source: name, collection: collection.data, chunks: outcome.chunks, status: outcome.status }, outcome.status === "ingested" ? 201 : 200);
+    },
+  );
+
+  app.get("/v1/documents", async (c) => {
+    const { collection } = queryParams(c, collectionQuery);
+    const docs = await openExisting(deps, collection).then((col) => col.listDocuments());
+    return c.json({
+      collection,
+      data: docs.map((d) => ({ document_id: d.documentId, source: d.source, title: d.title, chunks: d.chunks, content_hash: d.contentHash, ingested_at: new Date(d.ingestedAt).toISOString() })),
+    });
+  });
+
+  app.delete("/v1/documents/:id", async (c) => {
+    const { id } = pathParams(c, documentPath);
+    const { collection } = queryParams(c, collectionQuery);
+    const removed = await openExisting(deps, collection).then((col) => col.deleteDocument(id));
+    if (!removed) throw new NotFoundError(`No document ${id} in collection "${collection}".`);
+    return c.json({ deleted: id, collection });
+  });
+
+  return app;
+}
+
+/** Opens an existing collection with the model that built it (listing and deleting need no embedder). */
+async function openExisting(deps: AppDeps, name: string) {
+  const info = (await deps.store.listCollections()).find((col) => col.name === name);
+  if (!info) throw new NotFoundError(`No collection "${name}".`);
+  return deps.store.openCollection(name, { embedModel: info.embedModel, dims: info.dims, create: false });
+}

@@ -1,0 +1,24 @@
+import { Hono } from "hono";
+import { retrieve } from "../../rag/retrieve.js";
+import type { AppDeps } from "../app.js";
+import { presentHit } from "../present.js";
+import { searchBody } from "../schemas.js";
+import { jsonBody } from "../validate.js";
+
+/** `POST /v1/search`: the top-k passages for a query, best first. */
+export function searchRoutes(deps: AppDeps) {
+  return new Hono().post("/v1/search", async (c) => {
+    const body = await jsonBody(c, searchBody);
+    const hits = await retrieve({
+      store: deps.store,
+      embedder: deps.providers.embedder,
+      embedderMissing: deps.providers.embedderMissing,
+      collection: body.collection,
+      query: body.query,
+      topK: body.top_k,
+      signal: c.req.raw.signal,
+      maxQueueWaitMs: deps.config.REQUEST_QUEUE_WAIT_MS,
+    });
+    return c.json({ results: hits.map(presentHit) });
+  });
+}

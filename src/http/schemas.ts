@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { COLLECTION_NAME } from "../store/vector-store.js";
+
+/** Request shapes of the HTTP API: the single source of their types. */
+export const collectionName = z
+  .string()
+  .regex(COLLECTION_NAME, "1-64 letters, digits, '_' or '-', starting with a letter or digit")
+  .default("default");
+
+const question = z.string().trim().min(1, "must not be empty").max(4000, "at most 4000 characters");
+const topK = z.number().int("must be a whole number").min(1).max(50).default(6);
+
+export const searchBody = z.strictObject({
+  query: question,
+  collection: collectionName,
+  top_k: topK,
+});
+
+export const askBody = z.strictObject({
+  question,
+  collection: collectionName,
+  top_k: topK,
+  model: z.string().min(1).max(200).optional(),
+  stream: z.boolean().default(false),
+});
+
+export const collectionQuery = z.object({ collection: collectionName });
+
+export const documentPath = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/, "a document id: 32 hex characters") });
+
+export type SearchBody = z.infer<typeof searchBody>;
+export type AskBody = z.infer<typeof askBody>;
