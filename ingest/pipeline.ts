@@ -189,8 +189,10 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
   let buffer: ChunkRef[] = [];
   const flush = async (all: boolean) => {
     for (;;) {
+      // Empty first: a dry run has no embedder to ask.
+      if (buffer.length === 0) return;
       const size = embedder!.stats().batchSize;
-      if (buffer.length === 0 || (!all && buffer.length < size)) return;
+      if (!all && buffer.length < size) return;
       // Back-pressure: parsing waits while enough batches are in flight, so memory stays bounded.
       while (inflight.size >= concurrency) await Promise.race(inflight);
       if (fatal) return;

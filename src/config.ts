@@ -88,6 +88,13 @@ export const envSchema = z.object({
     .default("field"),
   EMBED_BATCH_SIZE: int(1, 1024, 32),
 
+  /** Optional reranker, e.g. `nvidia/llama-3.2-nv-rerankqa-1b-v2`; off when unset. */
+  RERANK_MODEL: optionalString,
+  /** A self-hosted reranking container (`POST {base}/ranking`); unset = hosted NIM. */
+  RERANK_BASE_URL: z.preprocess((v) => (v === "" ? undefined : v), baseUrl("http://127.0.0.1:8000/v1").optional()),
+  RERANK_API_KEY: optionalString,
+  /** Hosted NIM retrieval endpoints (reranking lives here, not under NIM_BASE_URL). */
+  NIM_RETRIEVAL_URL: z.string().url().default("https://ai.api.nvidia.com/v1/retrieval"),
   CHAT_MODEL: z.preprocess((v) => (v === "" || v === undefined ? "nim:meta/llama-3.3-70b-instruct" : v), chatModelSpecSchema),
 
   LANCEDB_URI: z.string().min(1).default("data/lancedb"),

@@ -5,6 +5,7 @@ import { type ChatModel, createChatModel, listModels } from "./chat.js";
 import { type Embedder, createEmbedder } from "./embed.js";
 import { embedModelProfile } from "./embed-models.js";
 import { createPacer } from "./pacing.js";
+import { type Reranker, createReranker, hostedRerankPath } from "./rerank.js";
 import { type Transport, createTransport } from "./transport.js";
 
 /**
@@ -23,6 +24,8 @@ export interface ProviderStatus {
 export interface Providers {
   /** Undefined when no embedding provider is configured. */
   readonly embedder: Embedder | undefined;
+  /** Undefined unless RERANK_MODEL is set (and a key or self-hosted URL is there). */
+  readonly reranker: Reranker | undefined;
   /** Why `embedder` is undefined: the variables to set. */
   readonly embedderMissing: string | undefined;
   readonly defaultChatModel: string;
@@ -57,6 +60,7 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
       logger.warn("provider retry", { provider: info.provider, attempt: info.attempt, kind: info.kind, status: info.status, delay_ms: Math.round(info.delayMs) }),
   };
 
+  const nimPacer = createPacer({ name: "nim", rpm: config.NIM_RPM, concurrency: config.NIM_CONCURRENCY });
   const providers: Record<ChatProvider, { configured: boolean; needs: string; transport: Transport }> = {
     nim: {
       configured: Boolean(config.NVIDIA_API_KEY),
@@ -68,7 +72,7 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
         baseURL: config.NIM_BASE_URL,
         apiKey: config.NVIDIA_API_KEY,
         statusURL: config.NVCF_STATUS_URL,
-        pacer: createPacer({ name: "nim", rpm: config.NIM_RPM, concurrency: config.NIM_CONCURRENCY }),
+        pacer: nimPacer,
       }),
     },
     qiniu: {
@@ -125,6 +129,25 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
     embedderMissing = "No embedding provider: set NVIDIA_API_KEY (hosted NIM) or EMBED_BASE_URL (a self-hosted OpenAI-compatible server).";
   }
 
+  // Reranking: a self-hosted container when RERANK_BASE_URL is set, else hosted NIM (on NIM's queue).
+  let reranker: Reranker | undefined;
+  const rerankKey = config.RERANK_API_KEY ?? config.NVIDIA_API_KEY;
+  if (config.RERANK_MODEL && (config.RERANK_BASE_URL || rerankKey)) {
+    const hosted = !config.RERANK_BASE_URL;
+    reranker = createReranker({
+      model: config.RERANK_MODEL,
+      path: hosted ? hostedRerankPath(config.RERANK_MODEL) : "/ranking",
+      transport: createTransport({
+        ...common,
+        provider: hosted ? "NVIDIA NIM reranking" : "reranking server",
+        keyVariable: config.RERANK_API_KEY ? "RERANK_API_KEY" : "NVIDIA_API_KEY",
+        baseURL: config.RERANK_BASE_URL ?? config.NIM_RETRIEVAL_URL,
+        apiKey: rerankKey,
+        pacer: hosted ? nimPacer : createPacer({ name: "rerank", rpm: config.EMBED_RPM, concurrency: config.EMBED_CONCURRENCY }),
+      }),
+    });
+  }
+
   const configuredChoices = () =>
     (Object.keys(providers) as ChatProvider[]).filter((p) => providers[p].configured).map((p) => `${p}:<model-id>`);
 
@@ -132,6 +155,7 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
 
   return {
     embedder,
+    reranker,
     embedderMissing,
     defaultChatModel: config.CHAT_MODEL.spec,
     chat(spec) {
