@@ -141,6 +141,7 @@ describe("openLanceStore", () => {
       title: "向量数据库简介",
       contentHash: "sha256:abc",
       chunks: 2,
+      embedded: 2,
       ingestedAt: 1_712_345_678_901,
     });
     const hits = await collection.search(basis(dims, 0), { topK: 10 });
@@ -246,9 +247,9 @@ describe("openLanceStore", () => {
 
     expect(await collection.count()).toBe(6);
     expect(await collection.listDocuments()).toEqual([
-      { documentId: "mid", source: "a/mid.md", title: "Title of mid", contentHash: "h-mid", chunks: 2, ingestedAt: 3_000 },
-      { documentId: "zeta", source: "a/zeta.md", title: "Title of zeta", contentHash: "hash-zeta", chunks: 3, ingestedAt: 1_000 },
-      { documentId: "alpha", source: "b/alpha.pdf", title: "Alpha", contentHash: "hash-alpha", chunks: 1, ingestedAt: 2_000 },
+      { documentId: "mid", source: "a/mid.md", title: "Title of mid", contentHash: "h-mid", chunks: 2, embedded: 2, ingestedAt: 3_000 },
+      { documentId: "zeta", source: "a/zeta.md", title: "Title of zeta", contentHash: "hash-zeta", chunks: 3, embedded: 3, ingestedAt: 1_000 },
+      { documentId: "alpha", source: "b/alpha.pdf", title: "Alpha", contentHash: "hash-alpha", chunks: 1, embedded: 1, ingestedAt: 2_000 },
     ]);
   });
 

@@ -21,7 +21,7 @@ const META_FORMAT = "askdocs.format";
 const META_EMBED_MODEL = "askdocs.embed_model";
 const META_DIMS = "askdocs.dims";
 /** Bump when the column layout changes, so an old table can be recognised. */
-const FORMAT_VERSION = "1";
+const FORMAT_VERSION = "2";
 
 /** Every column except `vector`: what reads project, so vectors are never loaded needlessly. */
 export const SCALAR_COLUMNS = [
@@ -41,6 +41,11 @@ export const SCALAR_COLUMNS = [
 /** The columns `listDocuments` needs. */
 export const DOCUMENT_COLUMNS = ["document_id", "source", "title", "content_hash", "ingested_at"] as const;
 
+/** LanceDB's name for the score column of a full-text query. */
+export const SCORE_COLUMN = "_score";
+/** LanceDB's name for the fused score of a reranked (hybrid) query. */
+export const RELEVANCE_COLUMN = "_relevance_score";
+
 /** LanceDB's name for the distance column of a vector query. */
 export const DISTANCE_COLUMN = "_distance";
 
@@ -58,7 +63,8 @@ export function chunkSchema(tag: ModelTag): Schema {
       new Field("chunk_index", new Int32(), false),
       text("text"),
       text("content_hash"),
-      new Field("vector", new FixedSizeList(tag.dims, new Field("item", new Float32(), true)), false),
+      // Nullable: a chunk ingested without an embedding provider is found by keyword until embedded.
+      new Field("vector", new FixedSizeList(tag.dims, new Field("item", new Float32(), true)), true),
       new Field("ingested_at", new TimestampMillisecond(), false),
     ],
     new Map([
@@ -143,7 +149,7 @@ export function toRow(chunk: ChunkRecord, documentId: string, dims: number, posi
     chunk_index: chunk.chunkIndex,
     text: chunk.text,
     content_hash: chunk.contentHash,
-    vector: checkVector(chunk.vector, dims, `${at}.vector`),
+    vector: chunk.vector === null ? null : checkVector(chunk.vector, dims, `${at}.vector`),
     ingested_at: Math.trunc(chunk.ingestedAt),
   };
 }

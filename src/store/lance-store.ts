@@ -2,33 +2,15 @@
  * The Node implementation of VectorStore on LanceDB: one table per collection, the
  * embedding model recorded in the table's schema metadata (see lance-schema.ts).
  */
-import { connect } from "@lancedb/lancedb";
+import { Index, Session, connect } from "@lancedb/lancedb";
 import type { Connection, Table } from "@lancedb/lancedb";
 import { InvalidRequestError, ModelMismatchError, NotFoundError } from "../errors.js";
-import {
-  DISTANCE_COLUMN,
-  DOCUMENT_COLUMNS,
-  SCALAR_COLUMNS,
-  checkVector,
-  chunkSchema,
-  column,
-  readChunks,
-  readModelTag,
-  toRow,
-} from "./lance-schema.js";
+import { countDocuments, createCollection } from "./lance-collection.js";
+import { chunkSchema, readModelTag } from "./lance-schema.js";
 import type { ModelTag } from "./lance-schema.js";
-import { sqlEquals, sqlIn } from "./sql-filter.js";
+import { FTS_INDEX, type UpkeepOptions, type VectorIndexPolicy } from "./lance-upkeep.js";
 import { COLLECTION_NAME } from "./vector-store.js";
-import type {
-  ChunkRecord,
-  Collection,
-  CollectionInfo,
-  DocumentInfo,
-  OpenCollectionOptions,
-  SearchHit,
-  SearchOptions,
-  VectorStore,
-} from "./vector-store.js";
+import type { CollectionInfo, OpenCollectionOptions, VectorStore } from "./vector-store.js";
 
 export interface LanceStoreOptions {
   /** Database directory or object-store URI (`LANCEDB_URI`; config defaults it to `data/lancedb`). */
@@ -39,10 +21,28 @@ export interface LanceStoreOptions {
    * it LanceDB never looks, and a cached table handle keeps serving its old version.
    */
   readConsistencySeconds?: number;
+  /** When and how collections get a vector index (default: DEFAULT_VECTOR_INDEX). */
+  vectorIndex?: VectorIndexPolicy;
+  /** Old versions kept for readers in flight, in ms (default 3_600_000). */
+  keepVersionsMs?: number;
+  /** LanceDB's index cache, in MiB (default 512; LanceDB's own default is several GiB). */
+  indexCacheMiB?: number;
+  /** LanceDB's metadata cache, in MiB (default 128). */
+  metadataCacheMiB?: number;
 }
 
+/**
+ * The vector index askdocs builds, and when: measured in test/bench/index-tuning.bench.ts
+ * on clustered 1024-dim vectors (figures in the README).
+ */
+export const DEFAULT_VECTOR_INDEX: VectorIndexPolicy = {
+  minRows: 20_000,
+  build: (rows) => Index.ivfPq({ distanceType: "cosine", numPartitions: Math.max(16, Math.round(Math.sqrt(rows))), numSubVectors: 64 }),
+  tuning: { nprobes: 20, refineFactor: 10 },
+};
+
 export async function openLanceStore(options: LanceStoreOptions): Promise<VectorStore> {
-  const { uri, readConsistencySeconds = 0 } = options;
+  const { uri, readConsistencySeconds = 0, indexCacheMiB = 512, metadataCacheMiB = 128 } = options;
   if (typeof uri !== "string" || uri.trim() === "") {
     throw new TypeError(`Expected \`uri\` to be a non-empty string, got \`${String(uri)}\` (${typeof uri})`);
   }
@@ -51,11 +51,12 @@ export async function openLanceStore(options: LanceStoreOptions): Promise<Vector
       `Expected \`readConsistencySeconds\` to be a finite number >= 0, got \`${String(readConsistencySeconds)}\` (${typeof readConsistencySeconds})`,
     );
   }
-  const connection = await connect(uri, { readConsistencyInterval: readConsistencySeconds });
-  return createLanceStore(connection);
+  const session = new Session(BigInt(indexCacheMiB) * 1024n * 1024n, BigInt(metadataCacheMiB) * 1024n * 1024n);
+  const connection = await connect(uri, { readConsistencyInterval: readConsistencySeconds, session });
+  return createLanceStore(connection, { vectorIndex: options.vectorIndex ?? DEFAULT_VECTOR_INDEX, keepVersionsMs: options.keepVersionsMs ?? 3_600_000 });
 }
 
-function createLanceStore(connection: Connection): VectorStore {
+function createLanceStore(connection: Connection, upkeep: UpkeepOptions): VectorStore {
   /** Open table handles by collection name; a promise so concurrent opens share one. */
   const tables = new Map<string, Promise<Table>>();
   let closed = false;
@@ -83,7 +84,10 @@ function createLanceStore(connection: Connection): VectorStore {
 
   async function create(name: string, tag: ModelTag): Promise<Table> {
     try {
-      return await connection.createEmptyTable(name, chunkSchema(tag), { mode: "create", existOk: false });
+      const table = await connection.createEmptyTable(name, chunkSchema(tag), { mode: "create", existOk: false });
+      // Keyword search works from the first write; later rows are searched unindexed until upkeep folds them in.
+      await table.createIndex("text", { config: FTS_INDEX });
+      return table;
     } catch (error) {
       // Another process created it first: open theirs, and let the model check judge it.
       if (await exists(name)) return connection.openTable(name);
@@ -111,7 +115,7 @@ function createLanceStore(connection: Connection): VectorStore {
         );
       }
       checkSameModel(name, stored, wanted);
-      return createCollection(name, stored, table);
+      return createCollection(name, stored, table, upkeep);
     },
 
     async listCollections() {
@@ -153,145 +157,11 @@ function createLanceStore(connection: Connection): VectorStore {
   };
 }
 
-function createCollection(name: string, tag: ModelTag, table: Table): Collection {
-  const { embedModel, dims } = tag;
-
-  return {
-    name,
-    embedModel,
-    dims,
-
-    async replaceDocument(documentId, chunks) {
-      checkDocumentId(documentId);
-      const rows = toRows(documentId, chunks, dims);
-      const ofDocument = sqlEquals("document_id", documentId);
-      if (rows.length === 0) {
-        await table.delete(ofDocument);
-        return;
-      }
-      // One merge = one commit: matched ids are rewritten, new ids inserted, and this
-      // document's rows missing from `rows` deleted, so a reader sees old or new, never a mix.
-      await table
-        .mergeInsert("id")
-        .whenMatchedUpdateAll()
-        .whenNotMatchedInsertAll()
-        .whenNotMatchedBySourceDelete({ where: ofDocument })
-        .execute(rows);
-    },
-
-    async deleteDocument(documentId) {
-      checkDocumentId(documentId);
-      const result = await table.delete(sqlEquals("document_id", documentId));
-      return result.numDeletedRows > 0;
-    },
-
-    async listDocuments() {
-      return documentsOf(table);
-    },
-
-    async getDocument(documentId) {
-      checkDocumentId(documentId);
-      const [document] = await documentsOf(table, sqlEquals("document_id", documentId));
-      return document;
-    },
-
-    async search(vector, options) {
-      const query = checkVector(vector, dims, "the query vector");
-      const { topK, documentIds, sources } = checkSearchOptions(options);
-      const filters: string[] = [];
-      // An empty list restricts to nothing, as the contract reads.
-      if (documentIds) {
-        if (documentIds.length === 0) return [];
-        filters.push(sqlIn("document_id", documentIds));
-      }
-      if (sources) {
-        if (sources.length === 0) return [];
-        filters.push(sqlIn("source", sources));
-      }
-      let search = table
-        .vectorSearch(query)
-        .distanceType("cosine")
-        .select([...SCALAR_COLUMNS, DISTANCE_COLUMN])
-        .limit(topK);
-      // A vector query prefilters by default: topK hits among the matching rows.
-      if (filters.length > 0) search = search.where(filters.join(" AND "));
-      const result = await search.toArrow();
-      const distance = column(result, DISTANCE_COLUMN);
-      const hits: SearchHit[] = readChunks(result).map((chunk, i) => ({ ...chunk, score: 1 - Number(distance.get(i)) }));
-      return hits.sort((a, b) => b.score - a.score);
-    },
-
-    async count() {
-      return table.countRows();
-    },
-  };
-}
-
-/** One entry per document, aggregated from the scalar columns only. */
-async function documentsOf(table: Table, where?: string): Promise<DocumentInfo[]> {
-  let query = table.query().select([...DOCUMENT_COLUMNS]);
-  if (where) query = query.where(where);
-  const result = await query.toArrow();
-  const ids = column(result, "document_id");
-  const sources = column(result, "source");
-  const titles = column(result, "title");
-  const hashes = column(result, "content_hash");
-  const times = column(result, "ingested_at");
-  const documents = new Map<string, DocumentInfo>();
-  for (let i = 0; i < result.numRows; i++) {
-    const documentId = String(ids.get(i));
-    const ingestedAt = Number(times.get(i));
-    const known = documents.get(documentId);
-    if (known) {
-      known.chunks += 1;
-      known.ingestedAt = Math.max(known.ingestedAt, ingestedAt);
-    } else {
-      documents.set(documentId, {
-        documentId,
-        source: String(sources.get(i)),
-        title: String(titles.get(i)),
-        contentHash: String(hashes.get(i)),
-        chunks: 1,
-        ingestedAt,
-      });
-    }
-  }
-  return [...documents.values()].sort(
-    (a, b) => compare(a.source, b.source) || compare(a.documentId, b.documentId),
-  );
-}
-
-async function countDocuments(table: Table): Promise<number> {
-  const result = await table.query().select(["document_id"]).toArrow();
-  const ids = column(result, "document_id");
-  const seen = new Set<string>();
-  for (let i = 0; i < result.numRows; i++) seen.add(String(ids.get(i)));
-  return seen.size;
-}
-
-function toRows(documentId: string, chunks: ChunkRecord[], dims: number): Record<string, unknown>[] {
-  if (!Array.isArray(chunks)) throw new InvalidRequestError(`Expected \`chunks\` to be an array, got ${typeof chunks}`);
-  const ids = new Set<string>();
-  return chunks.map((chunk, i) => {
-    const row = toRow(chunk, documentId, dims, i);
-    // Two source rows with one id would make the merge's outcome undefined.
-    if (ids.has(chunk.id)) throw new InvalidRequestError(`Duplicate chunk id \`${chunk.id}\` at chunks[${i}]`);
-    ids.add(chunk.id);
-    return row;
-  });
-}
-
 function checkCollectionName(name: string): void {
   if (typeof name !== "string" || !COLLECTION_NAME.test(name)) {
     throw new InvalidRequestError(
       `Invalid collection name \`${String(name)}\`: use 1 to 64 characters, letters, digits, \`_\` or \`-\`, starting with a letter or digit`,
     );
-  }
-}
-
-function checkDocumentId(documentId: string): void {
-  if (typeof documentId !== "string" || documentId === "") {
-    throw new InvalidRequestError(`Expected a non-empty document id, got \`${String(documentId)}\``);
   }
 }
 
@@ -317,19 +187,3 @@ function checkSameModel(name: string, stored: ModelTag, wanted: ModelTag): void 
   );
 }
 
-function checkSearchOptions(options: SearchOptions): SearchOptions {
-  const { topK, documentIds, sources } = options;
-  if (!Number.isInteger(topK) || topK < 1) {
-    throw new InvalidRequestError(`Expected \`topK\` to be a whole number >= 1, got \`${String(topK)}\``);
-  }
-  for (const [key, list] of [["documentIds", documentIds], ["sources", sources]] as const) {
-    if (list !== undefined && (!Array.isArray(list) || list.some((item) => typeof item !== "string"))) {
-      throw new InvalidRequestError(`Expected \`${key}\` to be an array of strings`);
-    }
-  }
-  return options;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

@@ -22,7 +22,8 @@ export interface ChunkRecord {
   text: string;
   /** Hash of the whole source document's content: equal hash = unchanged document. */
   contentHash: string;
-  vector: Float32Array | number[];
+  /** Null when no embedding provider was configured at ingest: the chunk is found by keyword only. */
+  vector: Float32Array | number[] | null;
   /** Milliseconds since the epoch. */
   ingestedAt: number;
 }
@@ -30,9 +31,11 @@ export interface ChunkRecord {
 export type StoredChunk = Omit<ChunkRecord, "vector">;
 
 export interface SearchHit extends StoredChunk {
-  /** Cosine similarity, higher is better. */
+  /** Higher is better: cosine similarity (vector), BM25 (keyword) or reciprocal-rank-fusion score (hybrid). */
   score: number;
 }
+
+export type SearchMode = "vector" | "keyword" | "hybrid";
 
 export interface DocumentInfo {
   documentId: string;
@@ -40,7 +43,17 @@ export interface DocumentInfo {
   title: string;
   contentHash: string;
   chunks: number;
+  /** Chunks that have a vector (fewer than `chunks` when ingested without an embedding provider). */
+  embedded: number;
   ingestedAt: number;
+}
+
+/** What one maintenance pass did. */
+export interface MaintenanceReport {
+  createdIndexes: string[];
+  compactedFragments: number;
+  removedVersions: number;
+  durationMs: number;
 }
 
 export interface CollectionInfo {
@@ -79,7 +92,18 @@ export interface Collection {
   deleteDocument(documentId: string): Promise<boolean>;
   listDocuments(): Promise<DocumentInfo[]>;
   getDocument(documentId: string): Promise<DocumentInfo | undefined>;
+  /** Nearest chunks by cosine similarity (chunks without a vector are never returned). */
   search(vector: Float32Array | number[], options: SearchOptions): Promise<SearchHit[]>;
+  /** Full-text (BM25) search over chunk text, in English and Chinese. */
+  keywordSearch(text: string, options: SearchOptions): Promise<SearchHit[]>;
+  /** Vector and keyword results fused by reciprocal rank. */
+  hybridSearch(text: string, vector: Float32Array | number[], options: SearchOptions): Promise<SearchHit[]>;
+  /**
+   * Upkeep after writes: builds missing indexes (full-text; vector once the collection
+   * is large enough), folds new rows into them, compacts fragments and removes old
+   * versions by the store's policy. Readers are never blocked.
+   */
+  optimize(): Promise<MaintenanceReport>;
   /** Number of chunks. */
   count(): Promise<number>;
 }

@@ -1,0 +1,147 @@
+/**
+ * One askdocs collection on a LanceDB table: one-commit document replace, listing,
+ * the three search modes (lance-search.ts) and upkeep (lance-upkeep.ts).
+ */
+import type { Table } from "@lancedb/lancedb";
+import { InvalidRequestError } from "../errors.js";
+import { DOCUMENT_COLUMNS, type ModelTag, column, toRow } from "./lance-schema.js";
+import { hybridSearch, keywordSearch, vectorSearch } from "./lance-search.js";
+import { type UpkeepOptions, hasIndexOn, maintain } from "./lance-upkeep.js";
+import { sqlEquals } from "./sql-filter.js";
+import type { ChunkRecord, Collection, DocumentInfo } from "./vector-store.js";
+
+export function createCollection(name: string, tag: ModelTag, table: Table, upkeep: UpkeepOptions): Collection {
+  const { embedModel, dims } = tag;
+  /** Query settings apply only once the vector index exists. */
+  const tuning = async () => ((await hasIndexOn(table, "vector")) ? upkeep.vectorIndex.tuning : undefined);
+
+  return {
+    name,
+    embedModel,
+    dims,
+
+    async replaceDocument(documentId, chunks) {
+      checkDocumentId(documentId);
+      const rows = toRows(documentId, chunks, dims);
+      const ofDocument = sqlEquals("document_id", documentId);
+      if (rows.length === 0) {
+        await table.delete(ofDocument);
+        return;
+      }
+      // One merge = one commit: matched ids are rewritten, new ids inserted, and this
+      // document's rows missing from `rows` deleted, so a reader sees old or new, never a mix.
+      await table
+        .mergeInsert("id")
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .whenNotMatchedBySourceDelete({ where: ofDocument })
+        .execute(rows);
+    },
+
+    async deleteDocument(documentId) {
+      checkDocumentId(documentId);
+      const result = await table.delete(sqlEquals("document_id", documentId));
+      return result.numDeletedRows > 0;
+    },
+
+    async listDocuments() {
+      return documentsOf(table);
+    },
+
+    async getDocument(documentId) {
+      checkDocumentId(documentId);
+      const [document] = await documentsOf(table, sqlEquals("document_id", documentId));
+      return document;
+    },
+
+    async search(vector, options) {
+      return vectorSearch(table, vector, dims, options, await tuning());
+    },
+
+    async keywordSearch(text, options) {
+      return keywordSearch(table, text, options);
+    },
+
+    async hybridSearch(text, vector, options) {
+      return hybridSearch(table, text, vector, dims, options, await tuning());
+    },
+
+    async optimize() {
+      return maintain(table, upkeep);
+    },
+
+    async count() {
+      return table.countRows();
+    },
+  };
+}
+
+/** One entry per document, aggregated from the scalar columns only. */
+async function documentsOf(table: Table, where?: string): Promise<DocumentInfo[]> {
+  let query = table.query().select({ ...Object.fromEntries(DOCUMENT_COLUMNS.map((c) => [c, c])), has_vector: "vector IS NOT NULL" });
+  if (where) query = query.where(where);
+  const result = await query.toArrow();
+  const ids = column(result, "document_id");
+  const sources = column(result, "source");
+  const titles = column(result, "title");
+  const hashes = column(result, "content_hash");
+  const times = column(result, "ingested_at");
+  const embedded = column(result, "has_vector");
+  const documents = new Map<string, DocumentInfo>();
+  for (let i = 0; i < result.numRows; i++) {
+    const documentId = String(ids.get(i));
+    const ingestedAt = Number(times.get(i));
+    const hasVector = embedded.get(i) ? 1 : 0;
+    const known = documents.get(documentId);
+    if (known) {
+      known.chunks += 1;
+      known.embedded += hasVector;
+      known.ingestedAt = Math.max(known.ingestedAt, ingestedAt);
+    } else {
+      documents.set(documentId, {
+        documentId,
+        source: String(sources.get(i)),
+        title: String(titles.get(i)),
+        contentHash: String(hashes.get(i)),
+        chunks: 1,
+        embedded: hasVector,
+        ingestedAt,
+      });
+    }
+  }
+  return [...documents.values()].sort(
+    (a, b) => compare(a.source, b.source) || compare(a.documentId, b.documentId),
+  );
+}
+
+export async function countDocuments(table: Table): Promise<number> {
+  const result = await table.query().select(["document_id"]).toArrow();
+  const ids = column(result, "document_id");
+  const seen = new Set<string>();
+  for (let i = 0; i < result.numRows; i++) seen.add(String(ids.get(i)));
+  return seen.size;
+}
+
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function toRows(documentId: string, chunks: ChunkRecord[], dims: number): Record<string, unknown>[] {
+  if (!Array.isArray(chunks)) throw new InvalidRequestError(`Expected \`chunks\` to be an array, got ${typeof chunks}`);
+  const ids = new Set<string>();
+  return chunks.map((chunk, i) => {
+    const row = toRow(chunk, documentId, dims, i);
+    // Two source rows with one id would make the merge's outcome undefined.
+    if (ids.has(chunk.id)) throw new InvalidRequestError(`Duplicate chunk id \`${chunk.id}\` at chunks[${i}]`);
+    ids.add(chunk.id);
+    return row;
+  });
+}
+
+function checkDocumentId(documentId: string): void {
+  if (typeof documentId !== "string" || documentId === "") {
+    throw new InvalidRequestError(`Expected a non-empty document id, got \`${String(documentId)}\``);
+  }
+}
+

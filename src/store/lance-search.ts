@@ -1,0 +1,93 @@
+/**
+ * The three ways askdocs searches a LanceDB collection table: vector (cosine), keyword
+ * (BM25 over the full-text index) and hybrid (both, fused by reciprocal rank; in the JS
+ * library that is `query().fullTextSearch().nearestTo().rerank(RRFReranker)`, since
+ * `search(text, "hybrid")` does not work there).
+ */
+import { type Table, rerankers } from "@lancedb/lancedb";
+import type { Table as ArrowTable } from "apache-arrow";
+import { InvalidRequestError } from "../errors.js";
+import { DISTANCE_COLUMN, RELEVANCE_COLUMN, SCALAR_COLUMNS, SCORE_COLUMN, checkVector, column, readChunks } from "./lance-schema.js";
+import { sqlIn } from "./sql-filter.js";
+import type { SearchHit, SearchOptions } from "./vector-store.js";
+
+/** Query-time settings of the vector index (ignored while a collection has none). */
+export interface VectorQueryTuning {
+  /** IVF partitions probed per query. */
+  nprobes: number;
+  /** Candidates re-ranked with exact distances, as a multiple of top-k (PQ/RQ indexes). */
+  refineFactor?: number;
+}
+
+/** The `where` clause of the options; null when the filter admits nothing. */
+function filterOf(options: SearchOptions): string | undefined | null {
+  const { topK, documentIds, sources } = options;
+  if (!Number.isInteger(topK) || topK < 1) throw new InvalidRequestError(`Expected \`topK\` to be a whole number >= 1, got \`${String(topK)}\``);
+  const filters: string[] = [];
+  for (const [key, column, list] of [["documentIds", "document_id", documentIds], ["sources", "source", sources]] as const) {
+    if (list === undefined) continue;
+    if (!Array.isArray(list) || list.some((item) => typeof item !== "string")) throw new InvalidRequestError(`Expected \`${key}\` to be an array of strings`);
+    // An empty list restricts to nothing, as the contract reads.
+    if (list.length === 0) return null;
+    filters.push(sqlIn(column, list));
+  }
+  return filters.length > 0 ? filters.join(" AND ") : undefined;
+}
+
+function hitsOf(result: ArrowTable, scoreColumn: string, toScore: (raw: number) => number): SearchHit[] {
+  const scores = column(result, scoreColumn);
+  return readChunks(result)
+    .map((chunk, i) => ({ ...chunk, score: toScore(Number(scores.get(i))) }))
+    .sort((a, b) => b.score - a.score);
+}
+
+/** Stops a query text from being read as query syntax: plain words, matched with OR. */
+function plainText(text: string): string {
+  return text.replace(/["'()[\]{}:^~*?\\+\-!]/g, " ").replace(/\s+/g, " ").trim();
+}
+
+export async function vectorSearch(table: Table, vector: Float32Array | number[], dims: number, options: SearchOptions, tuning?: VectorQueryTuning): Promise<SearchHit[]> {
+  const query = checkVector(vector, dims, "the query vector");
+  const where = filterOf(options);
+  if (where === null) return [];
+  let search = table.vectorSearch(query).distanceType("cosine").select([...SCALAR_COLUMNS, DISTANCE_COLUMN]).limit(options.topK);
+  if (tuning) {
+    search = search.nprobes(tuning.nprobes);
+    if (tuning.refineFactor) search = search.refineFactor(tuning.refineFactor);
+  }
+  // A vector query prefilters by default: top-k among the matching rows.
+  if (where) search = search.where(where);
+  return hitsOf(await search.toArrow(), DISTANCE_COLUMN, (d) => 1 - d);
+}
+
+export async function keywordSearch(table: Table, text: string, options: SearchOptions): Promise<SearchHit[]> {
+  const where = filterOf(options);
+  const words = plainText(text);
+  if (where === null || words === "") return [];
+  let search = table.query().fullTextSearch(words, { columns: ["text"] }).select([...SCALAR_COLUMNS, SCORE_COLUMN]).limit(options.topK);
+  if (where) search = search.where(where);
+  return hitsOf(await search.toArrow(), SCORE_COLUMN, (s) => s);
+}
+
+export async function hybridSearch(table: Table, text: string, vector: Float32Array | number[], dims: number, options: SearchOptions, tuning?: VectorQueryTuning): Promise<SearchHit[]> {
+  const words = plainText(text);
+  if (words === "") return vectorSearch(table, vector, dims, options, tuning);
+  const query = checkVector(vector, dims, "the query vector");
+  const where = filterOf(options);
+  if (where === null) return [];
+  let search = table
+    .query()
+    .fullTextSearch(words, { columns: ["text"] })
+    .nearestTo(query)
+    .distanceType("cosine")
+    .rerank(await rerankers.RRFReranker.create())
+    .select([...SCALAR_COLUMNS])
+    // Each side brings more than top-k candidates, so fusion can promote what both agree on.
+    .limit(Math.max(options.topK * 3, 20));
+  if (tuning) {
+    search = search.nprobes(tuning.nprobes);
+    if (tuning.refineFactor) search = search.refineFactor(tuning.refineFactor);
+  }
+  if (where) search = search.where(where);
+  return hitsOf(await search.toArrow(), RELEVANCE_COLUMN, (s) => s).slice(0, options.topK);
+}
