@@ -1,4 +1,4 @@
-import { access, readFile } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config.js";
@@ -8,7 +8,7 @@ import { embedModelProfile } from "../src/providers/embed-models.js";
 import { createProviders } from "../src/providers/registry.js";
 import { openLanceStore } from "../src/store/lance-store.js";
 import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
-import { discoverFiles } from "./discover.js";
+import { discoverFiles, sourceFiles } from "./discover.js";
 import { CollectionBusyError, lockCollection } from "./lock.js";
 import { type IngestReport, ingestFiles } from "./pipeline.js";
 import { createProgressReporter } from "./progress.js";
@@ -70,8 +70,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
   const settings = ingestSettings(profile);
   const providers = createProviders(config, { logger, countTokens: settings.countTokens });
   if (!providers.embedder && !dryRun) {
-    err.write(`${providers.embedderMissing}\n`);
-    return 2;
+    err.write(`${providers.embedderMissing} Storing chunks for keyword search only; the next run with a provider adds their vectors.\n`);
   }
 
   const found = await discoverFiles(inputs);
@@ -99,7 +98,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
       : await store.openCollection(collectionName, { embedModel: profile.id, dims: profile.dims });
     const retriesBefore = providers.retries();
     const report = await ingestFiles(
-      found.files.map((f) => ({ source: f.source, size: f.size, read: () => readFile(f.source).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)) })),
+      sourceFiles(found.files),
       {
         collectionName,
         collection,
@@ -117,6 +116,11 @@ export async function runIngest(argv: string[], env: Record<string, string | und
     );
     const pruned = args.values.prune && collection ? await prune(collection, dryRun) : [];
     progress.stop();
+    // Indexes and compaction after the writes, not during: one pass per run.
+    if (collection && !dryRun && !controller.signal.aborted && (report.chunksWritten > 0 || pruned.length > 0)) {
+      const upkeep = await collection.optimize();
+      out.write(`index upkeep: ${upkeep.createdIndexes.length ? `created ${upkeep.createdIndexes.join(", ")}; ` : ""}compacted ${upkeep.compactedFragments} fragments, removed ${upkeep.removedVersions} old versions in ${(upkeep.durationMs / 1000).toFixed(1)} s\n`);
+    }
     for (const p of pruned) out.write(`${dryRun ? "would prune" : "pruned"} ${p}\n`);
     printSummary(out, report, { skipped: found.skipped.length, missing: found.missing.length, pruned: pruned.length, retries: providers.retries() - retriesBefore, truncated: providers.embedder?.stats().truncated ?? 0, dryRun });
     if (controller.signal.aborted) return 130;

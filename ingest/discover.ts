@@ -1,7 +1,8 @@
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { glob, isDynamicPattern } from "tinyglobby";
 import { detectFormat } from "./loaders/index.js";
+import type { SourceFile } from "./pipeline.js";
 
 /**
  * Turns the command's arguments (files, folders, globs) into the list of files to
@@ -71,4 +72,9 @@ export async function discoverFiles(inputs: string[], cwd = process.cwd()): Prom
     }
   }
   return found;
+}
+
+/** Found files as the pipeline reads them: bytes on demand, one file at a time. */
+export function sourceFiles(files: FoundFile[]): SourceFile[] {
+  return files.map((f) => ({ source: f.source, size: f.size, read: () => readFile(f.source).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)) }));
 }

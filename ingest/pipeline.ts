@@ -51,7 +51,10 @@ export interface IngestOptions {
   collectionName: string;
   /** Where documents are written; may be undefined on a dry run of a collection not created yet. */
   collection: Collection | undefined;
-  /** Required unless `dryRun`. */
+  /**
+   * Without one, chunks are stored with no vector (found by keyword search) and get
+   * their vectors on the first run that has an embedder.
+   */
   embedder: Embedder | undefined;
   chunkOptions: ChunkOptions;
   /** Names the chunk settings in the content hash (chunker version, model, sizes). */
@@ -98,7 +101,7 @@ const FATAL_KINDS = new Set(["auth", "quota", "unknown_model"]);
 export async function ingestFiles(files: SourceFile[], options: IngestOptions): Promise<IngestReport> {
   const started = Date.now();
   const { collection, embedder } = options;
-  if (!options.dryRun && (!collection || !embedder)) throw new TypeError("ingestFiles needs a collection and an embedder unless dryRun is set");
+  if (!options.dryRun && !collection) throw new TypeError("ingestFiles needs a collection unless dryRun is set");
   const concurrency = options.concurrency ?? 4;
   const requestsBefore = embedder?.stats().requests ?? 0;
   const outcomes: FileOutcome[] = [];
@@ -138,7 +141,7 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
         chunkIndex: c.index,
         text: c.text,
         contentHash: doc.hash,
-        vector: doc.vectors[i]!,
+        vector: doc.vectors[i] ?? null,
         ingestedAt,
       }));
       try {
@@ -213,6 +216,10 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
       continue;
     }
     const doc: PendingDoc = { ...prepared, file, vectors: new Array(prepared.chunks.length), remaining: prepared.chunks.length, failed: false };
+    if (!embedder) {
+      write(doc); // keyword-only: stored without vectors
+      continue;
+    }
     buffer.push(...doc.chunks.map((_, index) => ({ doc, index })));
     await flush(false);
   }
@@ -243,7 +250,8 @@ async function prepare(file: SourceFile, options: IngestOptions, existing: Map<s
     const bytes = await file.read();
     const hash = await contentHash(bytes, options.settingsKey);
     const stored = existing.get(id);
-    if (stored && stored.contentHash === hash && stored.chunks > 0) {
+    // Unchanged, unless it was stored without vectors and an embedder is here now.
+    if (stored && stored.contentHash === hash && stored.chunks > 0 && (!options.embedder || stored.embedded === stored.chunks)) {
       return { source: file.source, status: "unchanged", documentId: id, chunks: stored.chunks };
     }
     const doc = await loadDocument(bytes, file.source, { timeoutMs: options.loadTimeoutMs ?? 60_000 });

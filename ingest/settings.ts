@@ -6,6 +6,8 @@ import { type TokenCounter, createTokenCounter } from "./tokens.js";
 const CHUNKER_VERSION = "chunker-1";
 
 export interface IngestSettings {
+  /** Vector size of the configured model, for collections created before any vector exists. */
+  dims: number;
   countTokens: TokenCounter;
   chunkOptions: ChunkOptions;
   /** Goes into each document's content hash: new settings re-ingest everything once. */
@@ -17,6 +19,7 @@ export function ingestSettings(profile: EmbedModelProfile): IngestSettings {
   const countTokens = createTokenCounter(profile);
   const chunkOptions = chunkOptionsFor(profile, countTokens);
   return {
+    dims: profile.dims,
     countTokens,
     chunkOptions,
     settingsKey: `${CHUNKER_VERSION}:${profile.id}:${chunkOptions.maxTokens}:${chunkOptions.targetTokens}:${chunkOptions.overlapTokens}`,

@@ -104,8 +104,12 @@ export const envSchema = z.object({
   /** Comma-separated allowed origins for browser clients; unset = CORS off. `*` allows any. */
   CORS_ORIGINS: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()).transform((v) => (v ? v.split(",").map((o) => o.trim()).filter(Boolean) : [])),
   MAX_UPLOAD_MB: int(1, 2048, 50),
+  /** Folder ingested into the `default` collection on the first start, so a fresh clone answers at once; empty = off. */
+  SAMPLE_DOCS: z.string().default("data/samples"),
   /** HTTP requests fail fast with 429 rather than wait longer than this in a provider's queue. */
   REQUEST_QUEUE_WAIT_MS: int(0, 600_000, 30_000),
+  /** Tokens the retrieved sources may take in a chat prompt (fits an 8k-context model with room to answer). */
+  CONTEXT_TOKENS: int(500, 1_000_000, 4000),
 
   NIM_RPM: int(1, 100_000, 40),
   NIM_CONCURRENCY: int(1, 256, 4),

@@ -6,6 +6,7 @@ import { createConsoleLogger } from "./logger.js";
 import { ingestSettings } from "../ingest/settings.js";
 import { embedModelProfile } from "./providers/embed-models.js";
 import { createProviders } from "./providers/registry.js";
+import { seedSamples } from "./samples.js";
 import { openLanceStore } from "./store/lance-store.js";
 
 /** Node entry: reads the environment, wires LanceDB and the providers, serves HTTP. */
@@ -24,6 +25,7 @@ async function main() {
   const store = await openLanceStore({ uri: config.LANCEDB_URI });
   const ingest = ingestSettings(embedModelProfile(config.EMBED_MODEL));
   const providers = createProviders(config, { logger, countTokens: ingest.countTokens });
+  await seedSamples({ store, providers, config, logger, ingest }).catch((error: Error) => logger.warn("could not ingest the sample documents", { error: error.message }));
   const app = createApp({ store, providers, config, logger, ingest });
 
   const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {

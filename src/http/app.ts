@@ -30,10 +30,11 @@ const JSON_LIMIT = 1024 * 1024;
 /** Builds the HTTP app from its parts; nothing here reads the environment or opens files. */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
-  app.onError(errorHandler(deps.logger));
-  app.notFound((c) => {
-    throw new NotFoundError(`No route ${c.req.method} ${c.req.path}.`);
-  });
+  const onError = errorHandler(deps.logger);
+  app.onError(onError);
+  // Answered here, not thrown: a throw from notFound skips the request log's line (Hono
+  // runs it as the innermost `next()` of the log middleware, outside the handler's catch).
+  app.notFound((c) => onError(new NotFoundError(`No route ${c.req.method} ${c.req.path}.`), c));
 
   app.use(requestLog(deps.logger));
   if (deps.config.CORS_ORIGINS.length > 0) {

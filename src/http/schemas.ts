@@ -10,10 +10,16 @@ export const collectionName = z
 const question = z.string().trim().min(1, "must not be empty").max(4000, "at most 4000 characters");
 const topK = z.number().int("must be a whole number").min(1).max(50).default(6);
 
+const mode = z.enum(["hybrid", "vector", "keyword"]).optional();
+/** false skips the reranker for this request (when one is configured). */
+const rerank = z.boolean().optional();
+
 export const searchBody = z.strictObject({
   query: question,
   collection: collectionName,
   top_k: topK,
+  mode,
+  rerank,
 });
 
 export const askBody = z.strictObject({
@@ -22,6 +28,8 @@ export const askBody = z.strictObject({
   top_k: topK,
   model: z.string().min(1).max(200).optional(),
   stream: z.boolean().default(false),
+  mode,
+  rerank,
 });
 
 export const collectionQuery = z.object({ collection: collectionName });

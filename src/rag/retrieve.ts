@@ -1,29 +1,83 @@
 import { NotConfiguredError } from "../errors.js";
 import type { Embedder } from "../providers/embed.js";
-import type { SearchHit, VectorStore } from "../store/vector-store.js";
+import type { Reranker } from "../providers/rerank.js";
+import { type Collection, type SearchHit, type SearchMode, type VectorStore, openExistingCollection } from "../store/vector-store.js";
 
 /**
- * Finds the passages for a question: embeds it as a *query* (e5 is asymmetric) with the
- * model the collection was built with, then searches the collection. Opening the
- * collection refuses a model mismatch, so vectors of two models are never compared.
+ * Finds the passages for a question. Hybrid (vector + BM25, fused by rank) when an
+ * embedding provider is configured, keyword-only when not. The question is embedded as
+ * a *query* (e5 is asymmetric) with the model the collection was built with: opening the
+ * collection refuses a mismatch. With a reranker, several times top-k candidates are
+ * reranked; if the reranker fails, the fused order stands and the result says so.
  */
 export interface RetrieveOptions {
   store: VectorStore;
   embedder: Embedder | undefined;
   /** Why there is no embedder: the variables to set. */
   embedderMissing?: string | undefined;
+  reranker?: Reranker | undefined;
   collection: string;
   query: string;
   topK: number;
+  /** Default: hybrid with an embedder, keyword without. */
+  mode?: SearchMode | undefined;
+  /** Use the reranker when one is configured (default true). */
+  rerank?: boolean | undefined;
   signal?: AbortSignal | undefined;
   /** Fail fast with 429 rather than queue longer for the provider's rate limit. */
   maxQueueWaitMs?: number | undefined;
 }
 
-export async function retrieve(options: RetrieveOptions): Promise<SearchHit[]> {
-  const { embedder } = options;
-  if (!embedder) throw new NotConfiguredError(options.embedderMissing ?? "No embedding provider is configured.");
-  const collection = await options.store.openCollection(options.collection, { embedModel: embedder.model, dims: embedder.dims, create: false });
-  const [vector] = await embedder.embed([options.query], "query", { signal: options.signal, maxQueueWaitMs: options.maxQueueWaitMs });
-  return collection.search(vector!, { topK: options.topK });
+export interface RerankReport {
+  model: string;
+  applied: boolean;
+  /** Why the fused order was kept. */
+  error?: string;
+}
+
+export interface Retrieval {
+  hits: SearchHit[];
+  mode: SearchMode;
+  rerank?: RerankReport;
+}
+
+/** Candidates fetched for the reranker, per result kept. */
+const RERANK_POOL = 4;
+
+export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
+  const { embedder, reranker } = options;
+  const mode = options.mode ?? (embedder ? "hybrid" : "keyword");
+  if (mode !== "keyword" && !embedder) {
+    throw new NotConfiguredError(`${mode} search needs an embedding provider. ${options.embedderMissing ?? ""} Keyword search works without one: use "mode": "keyword".`.trim());
+  }
+  const collection = await openForSearch(options.store, options.collection, embedder);
+  const useReranker = reranker && options.rerank !== false ? reranker : undefined;
+  const pool = useReranker ? Math.min(100, Math.max(options.topK * RERANK_POOL, 20)) : options.topK;
+  const call = { signal: options.signal, maxQueueWaitMs: options.maxQueueWaitMs };
+
+  let hits: SearchHit[];
+  if (mode === "keyword") {
+    hits = await collection.keywordSearch(options.query, { topK: pool });
+  } else {
+    const [vector] = await embedder!.embed([options.query], "query", call);
+    hits = mode === "vector" ? await collection.search(vector!, { topK: pool }) : await collection.hybridSearch(options.query, vector!, { topK: pool });
+  }
+  if (!useReranker || hits.length === 0) return { hits: hits.slice(0, options.topK), mode };
+
+  try {
+    const ranking = await useReranker.rank(options.query, hits.map((h) => h.text), call);
+    const reranked = ranking.slice(0, options.topK).map((r) => ({ ...hits[r.index]!, score: r.logit }));
+    return { hits: reranked, mode, rerank: { model: useReranker.model, applied: true } };
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    return { hits: hits.slice(0, options.topK), mode, rerank: { model: useReranker.model, applied: false, error: (error as Error).message } };
+  }
+}
+
+/**
+ * With an embedder: open with its model (a mismatch is refused). Without: keyword search
+ * does not compare vectors, so the collection opens with whatever model built it.
+ */
+function openForSearch(store: VectorStore, name: string, embedder: Embedder | undefined): Promise<Collection> {
+  return embedder ? store.openCollection(name, { embedModel: embedder.model, dims: embedder.dims, create: false }) : openExistingCollection(store, name);
 }

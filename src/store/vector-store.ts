@@ -1,3 +1,5 @@
+import { NotFoundError } from "../errors.js";
+
 /**
  * The storage contract the rest of askdocs talks to. The Node build uses LanceDB
  * (lance-store.ts); other runtimes (Workers) provide their own implementation.
@@ -114,6 +116,13 @@ export interface VectorStore {
   listCollections(): Promise<CollectionInfo[]>;
   dropCollection(name: string): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** Opens an existing collection with the model that built it (for work that compares no vectors). */
+export async function openExistingCollection(store: VectorStore, name: string): Promise<Collection> {
+  const info = (await store.listCollections()).find((c) => c.name === name);
+  if (!info) throw new NotFoundError(`Collection \`${name}\` does not exist: ingest documents into it first`);
+  return store.openCollection(name, { embedModel: info.embedModel, dims: info.dims, create: false });
 }
 
 /** Collection names become table names: keep them portable. */

@@ -4,6 +4,7 @@ import { collectionName, collectionQuery, documentPath } from "../schemas.js";
 import { AppError, InvalidRequestError, NotConfiguredError, NotFoundError } from "../../errors.js";
 import { detectFormat, LoadError } from "../../../ingest/loaders/index.js";
 import { ingestFiles } from "../../../ingest/pipeline.js";
+import { openExistingCollection } from "../../store/vector-store.js";
 import type { AppDeps } from "../app.js";
 import { pathParams, queryParams } from "../validate.js";
 
@@ -37,10 +38,10 @@ export function documentRoutes(deps: AppDeps) {
       const name = uploadName(file.name);
       if (!name || !detectFormat(name)) throw new LoadError("unsupported", `Unsupported file type "${name}": askdocs reads .pdf, .md, .markdown, .html, .htm, .txt and .text.`);
       if (file.size > maxBytes) throw new AppError(413, "payload_too_large", `Upload too large: the limit is ${deps.config.MAX_UPLOAD_MB} MB (MAX_UPLOAD_MB).`);
+      // Without an embedder the chunks are stored for keyword search, in a collection tagged
+      // with the configured model so that a later ingest can add their vectors.
       const { embedder } = deps.providers;
-      if (!embedder) throw new NotConfiguredError(deps.providers.embedderMissing ?? "No embedding provider is configured.");
-
-      const target = await deps.store.openCollection(collection.data, { embedModel: embedder.model, dims: embedder.dims });
+      const target = await deps.store.openCollection(collection.data, { embedModel: deps.config.EMBED_MODEL, dims: deps.ingest.dims });
       const report = await ingestFiles([{ source: name, size: file.size, read: async () => new Uint8Array(await file.arrayBuffer()) }], {
         collectionName: collection.data,
         collection: target,
@@ -57,7 +58,7 @@ export function documentRoutes(deps: AppDeps) {
 
   app.get("/v1/documents", async (c) => {
     const { collection } = queryParams(c, collectionQuery);
-    const docs = await openExisting(deps, collection).then((col) => col.listDocuments());
+    const docs = await openExistingCollection(deps.store, collection).then((col) => col.listDocuments());
     return c.json({
       collection,
       data: docs.map((d) => ({ document_id: d.documentId, source: d.source, title: d.title, chunks: d.chunks, content_hash: d.contentHash, ingested_at: new Date(d.ingestedAt).toISOString() })),
@@ -67,7 +68,7 @@ export function documentRoutes(deps: AppDeps) {
   app.delete("/v1/documents/:id", async (c) => {
     const { id } = pathParams(c, documentPath);
     const { collection } = queryParams(c, collectionQuery);
-    const removed = await openExisting(deps, collection).then((col) => col.deleteDocument(id));
+    const removed = await openExistingCollection(deps.store, collection).then((col) => col.deleteDocument(id));
     if (!removed) throw new NotFoundError(`No document ${id} in collection "${collection}".`);
     return c.json({ deleted: id, collection });
   });
@@ -75,9 +76,3 @@ export function documentRoutes(deps: AppDeps) {
   return app;
 }
 
-/** Opens an existing collection with the model that built it (listing and deleting need no embedder). */
-async function openExisting(deps: AppDeps, name: string) {
-  const info = (await deps.store.listCollections()).find((col) => col.name === name);
-  if (!info) throw new NotFoundError(`No collection "${name}".`);
-  return deps.store.openCollection(name, { embedModel: info.embedModel, dims: info.dims, create: false });
-}

@@ -9,16 +9,19 @@ import { jsonBody } from "../validate.js";
 export function searchRoutes(deps: AppDeps) {
   return new Hono().post("/v1/search", async (c) => {
     const body = await jsonBody(c, searchBody);
-    const hits = await retrieve({
+    const retrieval = await retrieve({
       store: deps.store,
       embedder: deps.providers.embedder,
       embedderMissing: deps.providers.embedderMissing,
+      reranker: deps.providers.reranker,
       collection: body.collection,
       query: body.query,
       topK: body.top_k,
+      mode: body.mode,
+      rerank: body.rerank,
       signal: c.req.raw.signal,
       maxQueueWaitMs: deps.config.REQUEST_QUEUE_WAIT_MS,
     });
-    return c.json({ results: hits.map(presentHit) });
+    return c.json({ results: retrieval.hits.map(presentHit), mode: retrieval.mode, ...(retrieval.rerank ? { rerank: retrieval.rerank } : {}) });
   });
 }
