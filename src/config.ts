@@ -108,6 +108,8 @@ export const envSchema = z.object({
   SAMPLE_DOCS: z.string().default("data/samples"),
   /** HTTP requests fail fast with 429 rather than wait longer than this in a provider's queue. */
   REQUEST_QUEUE_WAIT_MS: int(0, 600_000, 30_000),
+  /** Hybrid search fusion: `relative` (normalised scores summed) or `rrf` (reciprocal rank). */
+  HYBRID_FUSION: z.enum(["relative", "rrf"], { error: "Expected `relative` or `rrf`" }).default("relative"),
   /** Tokens the retrieved sources may take in a chat prompt (fits an 8k-context model with room to answer). */
   CONTEXT_TOKENS: int(500, 1_000_000, 4000),
 

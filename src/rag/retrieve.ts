@@ -1,6 +1,7 @@
 import { NotConfiguredError } from "../errors.js";
 import type { Embedder } from "../providers/embed.js";
 import type { Reranker } from "../providers/rerank.js";
+import type { FusionMethod } from "../store/fusion.js";
 import { type Collection, type SearchHit, type SearchMode, type VectorStore, openExistingCollection } from "../store/vector-store.js";
 
 /**
@@ -21,6 +22,8 @@ export interface RetrieveOptions {
   topK: number;
   /** Default: hybrid with an embedder, keyword without. */
   mode?: SearchMode | undefined;
+  /** Hybrid fusion method (default `relative`). */
+  fusion?: FusionMethod | undefined;
   /** Use the reranker when one is configured (default true). */
   rerank?: boolean | undefined;
   signal?: AbortSignal | undefined;
@@ -60,7 +63,7 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
     hits = await collection.keywordSearch(options.query, { topK: pool });
   } else {
     const [vector] = await embedder!.embed([options.query], "query", call);
-    hits = mode === "vector" ? await collection.search(vector!, { topK: pool }) : await collection.hybridSearch(options.query, vector!, { topK: pool });
+    hits = mode === "vector" ? await collection.search(vector!, { topK: pool }) : await collection.hybridSearch(options.query, vector!, { topK: pool, ...(options.fusion ? { fusion: options.fusion } : {}) });
   }
   if (!useReranker || hits.length === 0) return { hits: hits.slice(0, options.topK), mode };
 

@@ -43,8 +43,6 @@ export const DOCUMENT_COLUMNS = ["document_id", "source", "title", "content_hash
 
 /** LanceDB's name for the score column of a full-text query. */
 export const SCORE_COLUMN = "_score";
-/** LanceDB's name for the fused score of a reranked (hybrid) query. */
-export const RELEVANCE_COLUMN = "_relevance_score";
 
 /** LanceDB's name for the distance column of a vector query. */
 export const DISTANCE_COLUMN = "_distance";

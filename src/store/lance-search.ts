@@ -1,13 +1,14 @@
 /**
  * The three ways askdocs searches a LanceDB collection table: vector (cosine), keyword
- * (BM25 over the full-text index) and hybrid (both, fused by reciprocal rank; in the JS
- * library that is `query().fullTextSearch().nearestTo().rerank(RRFReranker)`, since
- * `search(text, "hybrid")` does not work there).
+ * (BM25 over the full-text index) and hybrid (both, fused in fusion.ts). Hybrid fuses in
+ * JS rather than through `query().fullTextSearch().nearestTo().rerank(RRFReranker)`:
+ * the same two queries, but the fusion method is ours to choose and measure.
  */
-import { type Table, rerankers } from "@lancedb/lancedb";
+import type { Table } from "@lancedb/lancedb";
 import type { Table as ArrowTable } from "apache-arrow";
 import { InvalidRequestError } from "../errors.js";
-import { DISTANCE_COLUMN, RELEVANCE_COLUMN, SCALAR_COLUMNS, SCORE_COLUMN, checkVector, column, readChunks } from "./lance-schema.js";
+import { fuse } from "./fusion.js";
+import { DISTANCE_COLUMN, SCALAR_COLUMNS, SCORE_COLUMN, checkVector, column, readChunks } from "./lance-schema.js";
 import { sqlIn } from "./sql-filter.js";
 import type { SearchHit, SearchOptions } from "./vector-store.js";
 
@@ -69,25 +70,9 @@ export async function keywordSearch(table: Table, text: string, options: SearchO
   return hitsOf(await search.toArrow(), SCORE_COLUMN, (s) => s);
 }
 
+/** Vector and keyword candidates (several times top-k each), fused in fusion.ts. */
 export async function hybridSearch(table: Table, text: string, vector: Float32Array | number[], dims: number, options: SearchOptions, tuning?: VectorQueryTuning): Promise<SearchHit[]> {
-  const words = plainText(text);
-  if (words === "") return vectorSearch(table, vector, dims, options, tuning);
-  const query = checkVector(vector, dims, "the query vector");
-  const where = filterOf(options);
-  if (where === null) return [];
-  let search = table
-    .query()
-    .fullTextSearch(words, { columns: ["text"] })
-    .nearestTo(query)
-    .distanceType("cosine")
-    .rerank(await rerankers.RRFReranker.create())
-    .select([...SCALAR_COLUMNS])
-    // Each side brings more than top-k candidates, so fusion can promote what both agree on.
-    .limit(Math.max(options.topK * 3, 20));
-  if (tuning) {
-    search = search.nprobes(tuning.nprobes);
-    if (tuning.refineFactor) search = search.refineFactor(tuning.refineFactor);
-  }
-  if (where) search = search.where(where);
-  return hitsOf(await search.toArrow(), RELEVANCE_COLUMN, (s) => s).slice(0, options.topK);
+  const pool = { ...options, topK: Math.max(options.topK * 3, 20) };
+  const [byVector, byKeyword] = await Promise.all([vectorSearch(table, vector, dims, pool, tuning), keywordSearch(table, text, pool)]);
+  return fuse([byVector, byKeyword], options.fusion ?? "relative", options.topK);
 }

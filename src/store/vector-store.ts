@@ -1,4 +1,5 @@
 import { NotFoundError } from "../errors.js";
+import type { FusionMethod } from "./fusion.js";
 
 /**
  * The storage contract the rest of askdocs talks to. The Node build uses LanceDB
@@ -72,6 +73,8 @@ export interface SearchOptions {
   documentIds?: string[];
   /** Restrict to these sources (exact normalised paths). */
   sources?: string[];
+  /** How hybrid search fuses its two lists (default `relative`). */
+  fusion?: FusionMethod;
 }
 
 export interface OpenCollectionOptions {

@@ -57,6 +57,10 @@ const STOPWORDS = new Set([
   ..."的了是在和与及也吗呢吧啊么什哪个怎样如何为这那有".split(""),
 ]);
 
+export function isStopword(term: string): boolean {
+  return STOPWORDS.has(term);
+}
+
 export interface Features {
   unigrams: Set<string>;
   bigrams: Set<string>;

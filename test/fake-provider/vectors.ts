@@ -1,11 +1,13 @@
-import { bigrams, terms } from "./lexical.js";
+import { bigrams, isStopword, terms } from "./lexical.js";
 
 /**
- * Deterministic fake embeddings: feature hashing of unigrams and bigrams into
- * signed buckets, L2-normalised. Texts that share words (or CJK characters) share
- * buckets, so cosine similarity tracks lexical overlap and retrieval tests behave
- * sensibly. Computed from the text alone: the same in every process and for every
- * model, which lets tests seed a store without HTTP.
+ * Deterministic fake embeddings: feature hashing of content-word unigrams, bigrams
+ * and (for Latin words) character trigrams into signed buckets, with sublinear term
+ * frequency, L2-normalised. Texts that share words (or CJK characters) share buckets,
+ * and "tide"/"tides" share trigrams, so cosine similarity tracks a fuzzy lexical
+ * overlap: a stand-in for a semantic model that does not merely repeat BM25. Computed
+ * from the text alone: the same in every process and for every model, which lets
+ * tests seed a store without HTTP.
  */
 
 export const FAKE_DIMENSIONS = 1024;
@@ -15,6 +17,7 @@ export const FAKE_DIMENSIONS = 1024;
 const ROLE_PREFIX = /^\s*(?:query|passage):\s*/i;
 
 const BIGRAM_WEIGHT = 0.7;
+const TRIGRAM_WEIGHT = 0.25;
 
 /** FNV-1a, 32 bit: tiny, fast and stable across platforms. */
 function fnv1a(text: string): number {
@@ -34,10 +37,20 @@ function addFeature(vector: Float64Array, feature: string, weight: number): void
 }
 
 export function fakeEmbedding(text: string): number[] {
-  const list = terms(text.replace(ROLE_PREFIX, ""));
+  const all = terms(text.replace(ROLE_PREFIX, ""));
+  // Function words say little about meaning; a text of nothing else keeps them.
+  const content = all.filter((t) => !isStopword(t.text));
+  const list = content.length > 0 ? content : all;
+  const counts = new Map<string, number>();
+  const count = (feature: string, weight: number) => counts.set(feature, (counts.get(feature) ?? 0) + weight);
+  for (const t of list) {
+    count(`u:${t.text}`, 1);
+    if (!t.cjk && t.text.length > 3) for (let i = 0; i + 3 <= t.text.length; i++) count(`t:${t.text.slice(i, i + 3)}`, TRIGRAM_WEIGHT);
+  }
+  for (const b of bigrams(list)) count(`b:${b}`, BIGRAM_WEIGHT);
   const vector = new Float64Array(FAKE_DIMENSIONS);
-  for (const t of list) addFeature(vector, `u:${t.text}`, 1);
-  for (const b of bigrams(list)) addFeature(vector, `b:${b}`, BIGRAM_WEIGHT);
+  // Sublinear term frequency, as embedding models saturate on repetition.
+  for (const [feature, weight] of counts) addFeature(vector, feature, Math.log1p(weight));
   let norm = Math.hypot(...vector);
   if (norm === 0) {
     // Empty or punctuation-only text still gets a valid unit vector.

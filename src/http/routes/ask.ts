@@ -54,6 +54,7 @@ export function askRoutes(deps: AppDeps) {
       topK: body.top_k,
       mode: body.mode,
       rerank: body.rerank,
+      fusion: deps.config.HYBRID_FUSION,
       signal,
       maxQueueWaitMs,
     });

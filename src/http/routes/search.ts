@@ -19,6 +19,7 @@ export function searchRoutes(deps: AppDeps) {
       topK: body.top_k,
       mode: body.mode,
       rerank: body.rerank,
+      fusion: deps.config.HYBRID_FUSION,
       signal: c.req.raw.signal,
       maxQueueWaitMs: deps.config.REQUEST_QUEUE_WAIT_MS,
     });
