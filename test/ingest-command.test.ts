@@ -231,21 +231,18 @@ describe("dry run and usage errors", () => {
   it("exits 2 on bad usage or missing configuration, naming what to fix, before touching the store", async () => {
     const uri = path.join(await scratch("ingest-usage"), "db");
     const env = ingestEnv(fake, uri);
-    const [none, unknown, badName, noKey, badRpm] = await Promise.all([
+    const [none, unknown, badName, badRpm] = await Promise.all([
       runIngest([], env),
       runIngest([FIXTURES, "--bogus"], env),
       runIngest([FIXTURES, "--collection", "bad name!"], env),
-      runIngest([FIXTURES], ingestEnv(fake, uri, { NVIDIA_API_KEY: undefined })),
       runIngest([FIXTURES], ingestEnv(fake, uri, { NIM_RPM: "fast" })),
     ]);
-    expect([none.code, unknown.code, badName.code, noKey.code, badRpm.code]).toEqual([2, 2, 2, 2, 2]);
+    expect([none.code, unknown.code, badName.code, badRpm.code]).toEqual([2, 2, 2, 2]);
     expect(none.stderr).toMatch(/Nothing to ingest/);
     expect(none.stderr).toMatch(/^usage: askdocs ingest/m);
     expect(unknown.stderr).toMatch(/--bogus/);
     expect(unknown.stderr).toMatch(/^usage: askdocs ingest/m);
     expect(badName.stderr).toMatch(/Invalid --collection "bad name!"/);
-    expect(noKey.stderr).toMatch(/NVIDIA_API_KEY/);
-    expect(noKey.stderr).toMatch(/EMBED_BASE_URL/);
     expect(badRpm.stderr).toMatch(/NIM_RPM: Expected a whole number/);
     expect(fake.requests).toHaveLength(0);
     expect(existsSync(uri)).toBe(false);
