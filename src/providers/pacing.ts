@@ -54,17 +54,22 @@ export function createPacer(options: PacerOptions): Pacer {
   });
   let resumeAt = 0;
   let resumeTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastStart = Number.NEGATIVE_INFINITY;
 
   return {
     name: options.name,
     rpm: options.rpm,
     schedule(fn, { signal, maxWaitMs } = {}) {
       if (maxWaitMs !== undefined) {
-        // Starts are spaced `interval` apart: everyone queued or running goes first.
-        const estimate = Math.max(0, resumeAt - Date.now()) + (queue.size + queue.pending) * interval;
+        // Starts are spaced `interval` apart: the next free slot, then one slot per request queued ahead.
+        const now = Date.now();
+        const estimate = Math.max(0, resumeAt - now, lastStart + interval - now) + queue.size * interval;
         if (estimate > maxWaitMs) return Promise.reject(new QueueFullError(options.name, estimate));
       }
-      return queue.add(fn, { signal });
+      return queue.add(() => {
+        lastStart = Date.now();
+        return fn();
+      }, { signal });
     },
     pauseFor(ms) {
       const until = Date.now() + ms;

@@ -86,7 +86,10 @@ export function buildContext(hits: SearchHit[], options: ContextOptions): Passag
     if (used + cost > options.maxTokens) {
       if (out.length === 0) {
         const ratio = options.maxTokens / cost;
-        out.push({ ...passage, text: passage.text.slice(0, Math.floor(passage.text.length * ratio)) });
+        const text = passage.text.slice(0, Math.floor(passage.text.length * ratio));
+        out.push({ ...passage, text });
+        // The cut passage spends its share too: nothing after it may overrun the budget.
+        used += estimateChatTokens(text);
       }
       continue;
     }

@@ -58,13 +58,14 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
   const pool = useReranker ? Math.min(100, Math.max(options.topK * RERANK_POOL, 20)) : options.topK;
   const call = { signal: options.signal, maxQueueWaitMs: options.maxQueueWaitMs };
 
-  let hits: SearchHit[];
-  if (mode === "keyword") {
-    hits = await collection.keywordSearch(options.query, { topK: pool });
-  } else {
-    const [vector] = await embedder!.embed([options.query], "query", call);
-    hits = mode === "vector" ? await collection.search(vector!, { topK: pool }) : await collection.hybridSearch(options.query, vector!, { topK: pool, ...(options.fusion ? { fusion: options.fusion } : {}) });
-  }
+  const vector = mode === "keyword" ? undefined : (await embedder!.embed([options.query], "query", call))[0]!;
+  const search = (topK: number): Promise<SearchHit[]> =>
+    mode === "keyword"
+      ? collection.keywordSearch(options.query, { topK })
+      : mode === "vector"
+        ? collection.search(vector!, { topK })
+        : collection.hybridSearch(options.query, vector!, { topK, ...(options.fusion ? { fusion: options.fusion } : {}) });
+  const hits = await search(pool);
   if (!useReranker || hits.length === 0) return { hits: hits.slice(0, options.topK), mode };
 
   try {
@@ -73,7 +74,9 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
     return { hits: reranked, mode, rerank: { model: useReranker.model, applied: true } };
   } catch (error) {
     if (options.signal?.aborted) throw error;
-    return { hits: hits.slice(0, options.topK), mode, rerank: { model: useReranker.model, applied: false, error: (error as Error).message } };
+    // Searched again at top-k: the head of the deeper candidate pool is not what a search
+    // without the reranker returns (relative fusion normalises each list over its depth).
+    return { hits: await search(options.topK), mode, rerank: { model: useReranker.model, applied: false, error: (error as Error).message } };
   }
 }
 

@@ -10,7 +10,14 @@ import { type UpkeepOptions, hasIndexOn, maintain } from "./lance-upkeep.js";
 import { sqlEquals } from "./sql-filter.js";
 import type { ChunkRecord, Collection, DocumentInfo } from "./vector-store.js";
 
-export function createCollection(name: string, tag: ModelTag, table: Table, upkeep: UpkeepOptions): Collection {
+export interface CollectionContext {
+  upkeep: UpkeepOptions;
+  /** Runs a search within the store's concurrency limit. */
+  limitSearch: <T>(search: () => Promise<T>) => Promise<T>;
+}
+
+export function createCollection(name: string, tag: ModelTag, table: Table, context: CollectionContext): Collection {
+  const { upkeep, limitSearch } = context;
   const { embedModel, dims } = tag;
   /** Query settings apply only once the vector index exists. */
   const tuning = async () => ((await hasIndexOn(table, "vector")) ? upkeep.vectorIndex.tuning : undefined);
@@ -55,15 +62,15 @@ export function createCollection(name: string, tag: ModelTag, table: Table, upke
     },
 
     async search(vector, options) {
-      return vectorSearch(table, vector, dims, options, await tuning());
+      return limitSearch(async () => vectorSearch(table, vector, dims, options, await tuning()));
     },
 
     async keywordSearch(text, options) {
-      return keywordSearch(table, text, options);
+      return limitSearch(() => keywordSearch(table, text, options));
     },
 
     async hybridSearch(text, vector, options) {
-      return hybridSearch(table, text, vector, dims, options, await tuning());
+      return limitSearch(async () => hybridSearch(table, text, vector, dims, options, await tuning()));
     },
 
     async optimize() {

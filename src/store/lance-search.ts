@@ -61,13 +61,25 @@ export async function vectorSearch(table: Table, vector: Float32Array | number[]
   return hitsOf(await search.toArrow(), DISTANCE_COLUMN, (d) => 1 - d);
 }
 
+/**
+ * How many matches to ask LanceDB for. It merges indexed and unindexed rows sorted by
+ * score, but while the full-text index covers no row at all (a new collection before
+ * its first upkeep) its plan (0.37) is a bare limit over a flat scan: the first k
+ * matches in storage order, not the best k. Then every match is fetched and sorted here.
+ */
+async function keywordLimit(table: Table, topK: number): Promise<number> {
+  const index = (await table.listIndices()).find((i) => i.columns.includes("text"));
+  if (!index || index.numIndexedRows !== 0 || !index.numUnindexedRows) return topK;
+  return Math.max(topK, index.numUnindexedRows);
+}
+
 export async function keywordSearch(table: Table, text: string, options: SearchOptions): Promise<SearchHit[]> {
   const where = filterOf(options);
   const words = plainText(text);
   if (where === null || words === "") return [];
-  let search = table.query().fullTextSearch(words, { columns: ["text"] }).select([...SCALAR_COLUMNS, SCORE_COLUMN]).limit(options.topK);
+  let search = table.query().fullTextSearch(words, { columns: ["text"] }).select([...SCALAR_COLUMNS, SCORE_COLUMN]).limit(await keywordLimit(table, options.topK));
   if (where) search = search.where(where);
-  return hitsOf(await search.toArrow(), SCORE_COLUMN, (s) => s);
+  return hitsOf(await search.toArrow(), SCORE_COLUMN, (s) => s).slice(0, options.topK);
 }
 
 /** Vector and keyword candidates (several times top-k each), fused in fusion.ts. */

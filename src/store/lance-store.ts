@@ -5,10 +5,11 @@
 import { Index, Session, connect } from "@lancedb/lancedb";
 import type { Connection, Table } from "@lancedb/lancedb";
 import { InvalidRequestError, ModelMismatchError, NotFoundError } from "../errors.js";
-import { countDocuments, createCollection } from "./lance-collection.js";
+import PQueue from "p-queue";
+import { type CollectionContext, countDocuments, createCollection } from "./lance-collection.js";
 import { chunkSchema, readModelTag } from "./lance-schema.js";
 import type { ModelTag } from "./lance-schema.js";
-import { FTS_INDEX, type UpkeepOptions, type VectorIndexPolicy } from "./lance-upkeep.js";
+import { ftsIndex, type UpkeepOptions, type VectorIndexPolicy } from "./lance-upkeep.js";
 import { COLLECTION_NAME } from "./vector-store.js";
 import type { CollectionInfo, OpenCollectionOptions, VectorStore } from "./vector-store.js";
 
@@ -27,6 +28,8 @@ export interface LanceStoreOptions {
   keepVersionsMs?: number;
   /** LanceDB's index cache, in MiB (default 512; LanceDB's own default is several GiB). */
   indexCacheMiB?: number;
+  /** Searches run at once; more wait their turn (default 4: memory, not CPU, is the limit of brute force). */
+  maxConcurrentSearches?: number;
   /** LanceDB's metadata cache, in MiB (default 128). */
   metadataCacheMiB?: number;
 }
@@ -53,10 +56,13 @@ export async function openLanceStore(options: LanceStoreOptions): Promise<Vector
   }
   const session = new Session(BigInt(indexCacheMiB) * 1024n * 1024n, BigInt(metadataCacheMiB) * 1024n * 1024n);
   const connection = await connect(uri, { readConsistencyInterval: readConsistencySeconds, session });
-  return createLanceStore(connection, { vectorIndex: options.vectorIndex ?? DEFAULT_VECTOR_INDEX, keepVersionsMs: options.keepVersionsMs ?? 3_600_000 });
+  return createLanceStore(connection, { vectorIndex: options.vectorIndex ?? DEFAULT_VECTOR_INDEX, keepVersionsMs: options.keepVersionsMs ?? 3_600_000 }, options.maxConcurrentSearches ?? 4);
 }
 
-function createLanceStore(connection: Connection, upkeep: UpkeepOptions): VectorStore {
+function createLanceStore(connection: Connection, upkeep: UpkeepOptions, maxConcurrentSearches: number): VectorStore {
+  // A brute-force search over 100k chunks holds ~300 MB while it runs: bound how many run at once.
+  const searches = new PQueue({ concurrency: maxConcurrentSearches });
+  const context: CollectionContext = { upkeep, limitSearch: (search) => searches.add(search) };
   /** Open table handles by collection name; a promise so concurrent opens share one. */
   const tables = new Map<string, Promise<Table>>();
   let closed = false;
@@ -86,7 +92,7 @@ function createLanceStore(connection: Connection, upkeep: UpkeepOptions): Vector
     try {
       const table = await connection.createEmptyTable(name, chunkSchema(tag), { mode: "create", existOk: false });
       // Keyword search works from the first write; later rows are searched unindexed until upkeep folds them in.
-      await table.createIndex("text", { config: FTS_INDEX });
+      await table.createIndex("text", { config: ftsIndex() });
       return table;
     } catch (error) {
       // Another process created it first: open theirs, and let the model check judge it.
@@ -115,7 +121,7 @@ function createLanceStore(connection: Connection, upkeep: UpkeepOptions): Vector
         );
       }
       checkSameModel(name, stored, wanted);
-      return createCollection(name, stored, table, upkeep);
+      return createCollection(name, stored, table, context);
     },
 
     async listCollections() {

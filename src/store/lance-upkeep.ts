@@ -16,7 +16,10 @@ import type { VectorQueryTuning } from "./lance-search.js";
  * (stemming leaves Chinese untouched). No stop-word removal: it is English-only and
  * would also drop words people search for ("The Who").
  */
-export const FTS_INDEX = Index.fts({ baseTokenizer: "icu", lowercase: true, asciiFolding: true, stem: true, language: "English", removeStopWords: false, withPosition: false });
+export function ftsIndex(): Index {
+  // A fresh object each time: LanceDB consumes an Index on use ("attempt to use an index more than once").
+  return Index.fts({ baseTokenizer: "icu", lowercase: true, asciiFolding: true, stem: true, language: "English", removeStopWords: false, withPosition: false });
+}
 
 export interface VectorIndexPolicy {
   /** Create the vector index once this many chunks have vectors. */
@@ -41,7 +44,7 @@ export async function maintain(table: Table, options: UpkeepOptions): Promise<Ma
   const started = Date.now();
   const createdIndexes: string[] = [];
   if (!(await hasIndexOn(table, "text"))) {
-    await table.createIndex("text", { config: FTS_INDEX });
+    await table.createIndex("text", { config: ftsIndex() });
     createdIndexes.push("text (full-text)");
   }
   if (!(await hasIndexOn(table, "vector"))) {

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { collectionName, collectionQuery, documentPath } from "../schemas.js";
-import { AppError, InvalidRequestError, NotConfiguredError, NotFoundError } from "../../errors.js";
+import { AppError, InvalidRequestError, NotFoundError } from "../../errors.js";
 import { detectFormat, LoadError } from "../../../ingest/loaders/index.js";
 import { ingestFiles } from "../../../ingest/pipeline.js";
-import { openExistingCollection } from "../../store/vector-store.js";
+import { type Collection, openExistingCollection } from "../../store/vector-store.js";
 import type { AppDeps } from "../app.js";
 import { pathParams, queryParams } from "../validate.js";
 
@@ -14,9 +14,26 @@ import { pathParams, queryParams } from "../validate.js";
  */
 const uploadName = (name: string) => name.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f]/g, "").trim().slice(0, 255);
 
+/** Uploads come one by one: index upkeep waits for a quiet moment instead of running per file. */
+const UPKEEP_DELAY_MS = 10_000;
+
 export function documentRoutes(deps: AppDeps) {
   const maxBytes = deps.config.MAX_UPLOAD_MB * 1024 * 1024;
   const app = new Hono();
+  const upkeepTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  const scheduleUpkeep = (collection: Collection) => {
+    clearTimeout(upkeepTimers.get(collection.name));
+    const timer = setTimeout(() => {
+      upkeepTimers.delete(collection.name);
+      collection.optimize().then(
+        (r) => deps.logger.info("index upkeep", { collection: collection.name, created: r.createdIndexes.join(",") || undefined, compacted: r.compactedFragments, ms: r.durationMs }),
+        (error: Error) => deps.logger.warn("index upkeep failed", { collection: collection.name, error: error.message }),
+      );
+    }, UPKEEP_DELAY_MS);
+    // A pending upkeep never holds the process open: the next write or ingest does it instead.
+    (timer as { unref?: () => void }).unref?.();
+    upkeepTimers.set(collection.name, timer);
+  };
 
   app.post(
     "/v1/documents",
@@ -52,6 +69,7 @@ export function documentRoutes(deps: AppDeps) {
       });
       const outcome = report.files[0]!;
       if (outcome.status === "failed") throw new AppError(outcome.httpStatus ?? 422, outcome.code ?? "ingest_failed", `${name}: ${outcome.reason}`);
+      if (outcome.status === "ingested") scheduleUpkeep(target);
       return c.json({ document_id: outcome.documentId, source: name, collection: collection.data, chunks: outcome.chunks, status: outcome.status }, outcome.status === "ingested" ? 201 : 200);
     },
   );
@@ -68,8 +86,9 @@ export function documentRoutes(deps: AppDeps) {
   app.delete("/v1/documents/:id", async (c) => {
     const { id } = pathParams(c, documentPath);
     const { collection } = queryParams(c, collectionQuery);
-    const removed = await openExistingCollection(deps.store, collection).then((col) => col.deleteDocument(id));
-    if (!removed) throw new NotFoundError(`No document ${id} in collection "${collection}".`);
+    const target = await openExistingCollection(deps.store, collection);
+    if (!(await target.deleteDocument(id))) throw new NotFoundError(`No document ${id} in collection "${collection}".`);
+    scheduleUpkeep(target);
     return c.json({ deleted: id, collection });
   });
 
