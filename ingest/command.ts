@@ -1,8 +1,7 @@
 import { access } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig } from "../src/config.js";
-import { ConfigError } from "../src/errors.js";
+import { configOrReport } from "../src/config.js";
 import { createConsoleLogger } from "../src/logger.js";
 import { embedModelProfile } from "../src/providers/embed-models.js";
 import { createProviders } from "../src/providers/registry.js";
@@ -55,16 +54,8 @@ export async function runIngest(argv: string[], env: Record<string, string | und
     return 2;
   }
 
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      err.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const config = configOrReport(env, (message) => err.write(`${message}\n`));
+  if (!config) return 2;
   const logger = createConsoleLogger();
   const profile = embedModelProfile(config.EMBED_MODEL);
   const settings = ingestSettings(profile);

@@ -129,6 +129,17 @@ export const envSchema = z.object({
 
 export type Config = z.output<typeof envSchema>;
 
+/** For commands: the configuration, or undefined after `report`ing what is wrong (the caller exits 2). */
+export function configOrReport(env: Record<string, string | undefined>, report: (message: string) => void): Config | undefined {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    report(error.message);
+    return undefined;
+  }
+}
+
 /** Parses the environment; throws ConfigError listing every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const result = envSchema.safeParse(env);

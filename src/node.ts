@@ -1,6 +1,5 @@
 import { serve } from "@hono/node-server";
-import { loadConfig } from "./config.js";
-import { ConfigError } from "./errors.js";
+import { configOrReport } from "./config.js";
 import { createApp } from "./http/app.js";
 import { createConsoleLogger } from "./logger.js";
 import { ingestSettings } from "../ingest/settings.js";
@@ -12,16 +11,8 @@ import { openLanceStore } from "./store/lance-store.js";
 /** Node entry: reads the environment, wires LanceDB and the providers, serves HTTP. */
 async function main() {
   const logger = createConsoleLogger();
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = configOrReport(process.env, (message) => console.error(message));
+  if (!config) process.exit(2);
   const store = await openLanceStore({ uri: config.LANCEDB_URI });
   const ingest = ingestSettings(embedModelProfile(config.EMBED_MODEL));
   const providers = createProviders(config, { logger, countTokens: ingest.countTokens });

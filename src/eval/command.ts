@@ -4,8 +4,8 @@ import { parseArgs } from "node:util";
 import { discoverFiles, sourceFiles } from "../../ingest/discover.js";
 import { ingestFiles } from "../../ingest/pipeline.js";
 import { ingestSettings } from "../../ingest/settings.js";
-import { loadConfig } from "../config.js";
-import { ConfigError, NotConfiguredError } from "../errors.js";
+import { configOrReport } from "../config.js";
+import { NotConfiguredError } from "../errors.js";
 import { createConsoleLogger } from "../logger.js";
 import type { ChatModel } from "../providers/chat.js";
 import { embedModelProfile } from "../providers/embed-models.js";
@@ -54,16 +54,8 @@ export async function runEval(argv: string[], env: Record<string, string | undef
     console.error(USAGE);
     return 2;
   }
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 2;
-    }
-    throw error;
-  }
+  const config = configOrReport(env, (message) => console.error(message));
+  if (!config) return 2;
 
   const dataset = path.basename(file).replace(/\.json$/i, "");
   const collectionName = args.values.collection ?? `eval-${dataset.replace(/[^A-Za-z0-9_-]+/g, "-")}`.slice(0, 64);

@@ -100,33 +100,8 @@ export async function startServer(env: Record<string, string>, timeoutMs = 30_00
   };
 }
 
-export interface CommandRun extends Exit {
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real ingest command to completion. */
-export function runIngestCommand(args: string[], env: Record<string, string>, timeoutMs = 90_000): Promise<CommandRun> {
-  const child = spawn(process.execPath, ["--import", "tsx", "ingest/command.ts", ...args], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (text: string) => (stdout += text));
-  child.stderr!.setEncoding("utf8").on("data", (text: string) => (stderr += text));
-  return new Promise<CommandRun>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`ingest ${args.join(" ")} did not finish in ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
-    }, timeoutMs);
-    child.once("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
+/** Runs the real ingest command to completion (see ingest-cli.ts). */
+export { runIngest as runIngestCommand } from "./ingest-cli.js";
 
 export interface SseEvent {
   event: string;

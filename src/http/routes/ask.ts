@@ -5,9 +5,9 @@ import type { ChatModel, Usage } from "../../providers/chat.js";
 import { type Passage, buildContext } from "../../rag/context.js";
 import { extractiveAnswer } from "../../rag/extractive.js";
 import { buildMessages, citedNumbers, isChineseText } from "../../rag/prompt.js";
-import { retrieve } from "../../rag/retrieve.js";
 import type { AppDeps } from "../app.js";
 import { presentHit } from "../present.js";
+import { retrieveFor } from "../retrieval.js";
 import { askBody } from "../schemas.js";
 import { jsonBody } from "../validate.js";
 
@@ -44,20 +44,7 @@ export function askRoutes(deps: AppDeps) {
     const chat = chooseChat(deps, body.model);
     const signal = c.req.raw.signal;
     const maxQueueWaitMs = deps.config.REQUEST_QUEUE_WAIT_MS;
-    const retrieval = await retrieve({
-      store: deps.store,
-      embedder: deps.providers.embedder,
-      embedderMissing: deps.providers.embedderMissing,
-      reranker: deps.providers.reranker,
-      collection: body.collection,
-      query: body.question,
-      topK: body.top_k,
-      mode: body.mode,
-      rerank: body.rerank,
-      fusion: deps.config.HYBRID_FUSION,
-      signal,
-      maxQueueWaitMs,
-    });
+    const retrieval = await retrieveFor(deps, c, { ...body, query: body.question });
     const passages = buildContext(retrieval.hits, { maxTokens: deps.config.CONTEXT_TOKENS });
     const meta = {
       model: chat?.id ?? null,
