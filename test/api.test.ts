@@ -707,7 +707,7 @@ describe("a burst against a rate-limited provider", () => {
   beforeAll(async () => {
     limitedFake = await startFakeProvider({ flavor: "nim", apiKey: NIM_KEY, rpmLimit: 6 });
     limited = await launch(
-      childEnv(limitedFake, lancedb, { NVIDIA_API_KEY: NIM_KEY, NIM_RPM: "6", REQUEST_QUEUE_WAIT_MS: "3000", PROVIDER_MAX_RETRIES: "1", PROVIDER_TIMEOUT_MS: "10000" }),
+      childEnv(limitedFake, lancedb, { NVIDIA_API_KEY: NIM_KEY, NIM_RPM: "6", REQUEST_QUEUE_WAIT_MS: "12000", PROVIDER_MAX_RETRIES: "1", PROVIDER_TIMEOUT_MS: "10000" }),
     );
   });
   afterAll(async () => {
@@ -715,7 +715,8 @@ describe("a burst against a rate-limited provider", () => {
     await limitedFake?.close();
   });
 
-  // NIM_RPM=6 spaces provider calls 10 s apart: one answer takes 10-20 s.
+  // NIM_RPM=6 spaces provider calls 10 s apart: one answer (embedding, then chat) takes 10-20 s, so the
+  // queue-wait budget (12 s) admits a few asks and refuses the rest at once with 429.
   it("ends every request with 200 or a clear 429/502, and stays up", { timeout: 60_000 }, async () => {
     const q = question("en", QUESTIONS[0]).question;
     const started = Date.now();
