@@ -84,7 +84,9 @@ export async function keywordSearch(table: Table, text: string, options: SearchO
 
 /** Vector and keyword candidates (several times top-k each), fused in fusion.ts. */
 export async function hybridSearch(table: Table, text: string, vector: Float32Array | number[], dims: number, options: SearchOptions, tuning?: VectorQueryTuning): Promise<SearchHit[]> {
-  const pool = { ...options, topK: Math.max(options.topK * 3, 20) };
+  // A fixed floor on the candidate lists keeps small top-k results the prefix of larger ones:
+  // relative fusion's scores depend on how deep each list goes.
+  const pool = { ...options, topK: Math.max(options.topK * 3, 60) };
   const [byVector, byKeyword] = await Promise.all([vectorSearch(table, vector, dims, pool, tuning), keywordSearch(table, text, pool)]);
   return fuse([byVector, byKeyword], options.fusion ?? "relative", options.topK);
 }
