@@ -47,6 +47,14 @@ export async function maintain(table: Table, options: UpkeepOptions): Promise<Ma
     await table.createIndex("text", { config: ftsIndex() });
     createdIndexes.push("text (full-text)");
   }
+  // B-tree indexes on the keys every document replace and delete filters by: without them
+  // each one-commit merge scans the whole table, and ingest slows as a collection grows.
+  for (const column of ["id", "document_id"]) {
+    if (!(await hasIndexOn(table, column))) {
+      await table.createIndex(column, { config: Index.btree() });
+      createdIndexes.push(column);
+    }
+  }
   if (!(await hasIndexOn(table, "vector"))) {
     const rows = await table.countRows("vector IS NOT NULL");
     if (rows >= options.vectorIndex.minRows) {
