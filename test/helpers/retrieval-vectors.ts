@@ -3,18 +3,8 @@
  * an index against. Embeddings cluster by topic, so uniform random vectors (where every
  * neighbour is about as far as any other) would tell little about an IVF index.
  */
+import { prng } from "../bench/vectors.js";
 
-/** mulberry32: a small, well-mixed 32-bit PRNG; floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(random: () => number): number {
   // Box-Muller; 1 - u keeps log() away from 0.
