@@ -109,6 +109,8 @@ export async function runIngest(argv: string[], env: Record<string, string | und
     progress.stop();
     // Indexes and compaction after the writes, not during: one pass per run.
     if (collection && !dryRun && !controller.signal.aborted && (report.chunksWritten > 0 || pruned.length > 0)) {
+      // Building a vector index can take minutes on a large collection: say so first.
+      out.write("index upkeep: compacting and updating indexes…\n");
       const upkeep = await collection.optimize();
       out.write(`index upkeep: ${upkeep.createdIndexes.length ? `created ${upkeep.createdIndexes.join(", ")}; ` : ""}compacted ${upkeep.compactedFragments} fragments, removed ${upkeep.removedVersions} old versions in ${(upkeep.durationMs / 1000).toFixed(1)} s\n`);
     }
