@@ -2,7 +2,7 @@ import { NotConfiguredError } from "../errors.js";
 import type { Embedder } from "../providers/embed.js";
 import type { Reranker } from "../providers/rerank.js";
 import type { FusionMethod } from "../store/fusion.js";
-import { type Collection, type SearchHit, type SearchMode, type VectorStore, openExistingCollection } from "../store/vector-store.js";
+import { type Collection, type SearchHit, type SearchMode, type VectorStore } from "../store/vector-store.js";
 
 /**
  * Finds the passages for a question. Hybrid (vector + BM25, fused by rank) when an
@@ -85,5 +85,5 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
  * does not compare vectors, so the collection opens with whatever model built it.
  */
 function openForSearch(store: VectorStore, name: string, embedder: Embedder | undefined): Promise<Collection> {
-  return embedder ? store.openCollection(name, { embedModel: embedder.model, dims: embedder.dims, create: false }) : openExistingCollection(store, name);
+  return embedder ? store.openCollection(name, { embedModel: embedder.model, dims: embedder.dims, create: false }) : store.openExistingCollection(name);
 }

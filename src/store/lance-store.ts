@@ -108,27 +108,37 @@ function createLanceStore(connection: Connection, upkeep: UpkeepOptions, maxConc
     }
   }
 
+  /** The table of a collection, created with `tag` when missing and `tag` is given. */
+  async function tableOf(name: string, tag?: ModelTag): Promise<Table> {
+    assertOpen();
+    checkCollectionName(name);
+    if (tables.has(name) || (await exists(name))) return cached(name, () => connection.openTable(name));
+    if (!tag) throw new NotFoundError(`Collection \`${name}\` does not exist: ingest documents into it first`);
+    return cached(name, () => create(name, tag));
+  }
+
+  async function storedTag(name: string, table: Table): Promise<ModelTag> {
+    const stored = readModelTag(await table.schema());
+    if (!stored) {
+      throw new ModelMismatchError(
+        `Collection \`${name}\` has no embedding-model record (it was not created by askdocs): re-ingest the documents into a new collection`,
+      );
+    }
+    return stored;
+  }
+
   return {
     async openCollection(name, options) {
-      assertOpen();
-      checkCollectionName(name);
       const wanted = checkOpenOptions(options);
-      let table: Table;
-      if (tables.has(name) || (await exists(name))) {
-        table = await cached(name, () => connection.openTable(name));
-      } else if (options.create === false) {
-        throw new NotFoundError(`Collection \`${name}\` does not exist: ingest documents into it first`);
-      } else {
-        table = await cached(name, () => create(name, wanted));
-      }
-      const stored = readModelTag(await table.schema());
-      if (!stored) {
-        throw new ModelMismatchError(
-          `Collection \`${name}\` has no embedding-model record (it was not created by askdocs): re-ingest the documents into a new collection`,
-        );
-      }
+      const table = await tableOf(name, options.create === false ? undefined : wanted);
+      const stored = await storedTag(name, table);
       checkSameModel(name, stored, wanted);
       return createCollection(name, stored, table, context);
+    },
+
+    async openExistingCollection(name) {
+      const table = await tableOf(name);
+      return createCollection(name, await storedTag(name, table), table, context);
     },
 
     async listCollections() {

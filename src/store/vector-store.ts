@@ -1,4 +1,3 @@
-import { NotFoundError } from "../errors.js";
 import type { FusionMethod } from "./fusion.js";
 
 /**
@@ -116,16 +115,11 @@ export interface Collection {
 export interface VectorStore {
   /** Opens (and by default creates) a collection; refuses one built by another embedding model. */
   openCollection(name: string, options: OpenCollectionOptions): Promise<Collection>;
+  /** Opens an existing collection with the model that built it, for work that compares no vectors (keyword search, listing, deleting). */
+  openExistingCollection(name: string): Promise<Collection>;
   listCollections(): Promise<CollectionInfo[]>;
   dropCollection(name: string): Promise<boolean>;
   close(): Promise<void>;
-}
-
-/** Opens an existing collection with the model that built it (for work that compares no vectors). */
-export async function openExistingCollection(store: VectorStore, name: string): Promise<Collection> {
-  const info = (await store.listCollections()).find((c) => c.name === name);
-  if (!info) throw new NotFoundError(`Collection \`${name}\` does not exist: ingest documents into it first`);
-  return store.openCollection(name, { embedModel: info.embedModel, dims: info.dims, create: false });
 }
 
 /** Collection names become table names: keep them portable. */

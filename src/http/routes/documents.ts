@@ -4,7 +4,7 @@ import { collectionName, collectionQuery, documentPath } from "../schemas.js";
 import { AppError, InvalidRequestError, NotFoundError } from "../../errors.js";
 import { detectFormat, LoadError } from "../../../ingest/loaders/index.js";
 import { ingestFiles } from "../../../ingest/pipeline.js";
-import { type Collection, openExistingCollection } from "../../store/vector-store.js";
+import type { Collection } from "../../store/vector-store.js";
 import type { AppDeps } from "../app.js";
 import { pathParams, queryParams } from "../validate.js";
 
@@ -76,7 +76,7 @@ export function documentRoutes(deps: AppDeps) {
 
   app.get("/v1/documents", async (c) => {
     const { collection } = queryParams(c, collectionQuery);
-    const docs = await openExistingCollection(deps.store, collection).then((col) => col.listDocuments());
+    const docs = await deps.store.openExistingCollection(collection).then((col) => col.listDocuments());
     return c.json({
       collection,
       data: docs.map((d) => ({ document_id: d.documentId, source: d.source, title: d.title, chunks: d.chunks, content_hash: d.contentHash, ingested_at: new Date(d.ingestedAt).toISOString() })),
@@ -86,7 +86,7 @@ export function documentRoutes(deps: AppDeps) {
   app.delete("/v1/documents/:id", async (c) => {
     const { id } = pathParams(c, documentPath);
     const { collection } = queryParams(c, collectionQuery);
-    const target = await openExistingCollection(deps.store, collection);
+    const target = await deps.store.openExistingCollection(collection);
     if (!(await target.deleteDocument(id))) throw new NotFoundError(`No document ${id} in collection "${collection}".`);
     scheduleUpkeep(target);
     return c.json({ deleted: id, collection });
