@@ -14,6 +14,7 @@ import { requestLog } from "./request-log.js";
 import { askRoutes } from "./routes/ask.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { documentRoutes } from "./routes/documents.js";
+import { openaiRoutes } from "./routes/openai.js";
 import { searchRoutes } from "./routes/search.js";
 
 /** JSON bodies are questions, not documents: 1 MB is plenty. */
@@ -33,7 +34,7 @@ export function createApp(deps: Runtime): Hono {
     const origins = deps.config.CORS_ORIGINS;
     app.use(cors({ origin: origins.includes("*") ? "*" : origins, allowHeaders: ["Authorization", "Content-Type"], allowMethods: ["GET", "POST", "DELETE", "OPTIONS"] }));
   }
-  if (deps.config.RAG_API_KEY) app.use(bearerAuth({ token: deps.config.RAG_API_KEY, open: ["/health"] }));
+  if (deps.config.RAG_API_KEY) app.use(bearerAuth({ token: deps.config.RAG_API_KEY, open: ["/health"], apiKeyHeader: ["/anthropic/"] }));
   const jsonLimit = bodyLimit({
     maxSize: JSON_LIMIT,
     onError: () => {
@@ -42,6 +43,7 @@ export function createApp(deps: Runtime): Hono {
   });
   app.use("/v1/search", jsonLimit);
   app.use("/v1/ask", jsonLimit);
+  app.use("/openai/*", jsonLimit);
 
   app.get("/health", async (c) => {
     const store = await deps.store.listCollections().then(
@@ -60,5 +62,6 @@ export function createApp(deps: Runtime): Hono {
   app.route("/", searchRoutes(deps));
   app.route("/", askRoutes(deps));
   app.route("/", documentRoutes(deps));
+  app.route("/", openaiRoutes(deps));
   return app;
 }

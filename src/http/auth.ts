@@ -2,17 +2,28 @@ import type { MiddlewareHandler } from "hono";
 import { timingSafeEqual } from "hono/utils/buffer";
 import { AppError } from "../errors.js";
 
+export interface AuthOptions {
+  token: string;
+  /** Exact paths served without a key. */
+  open: string[];
+  /** Path prefixes where `x-api-key: <token>` also works (Anthropic's SDK sends its key so). Default: none. */
+  apiKeyHeader?: string[];
+}
+
 /** Bearer-token auth for every route but the open ones; compared in constant time. */
-export function bearerAuth(options: { token: string; open: string[] }): MiddlewareHandler {
+export function bearerAuth(options: AuthOptions): MiddlewareHandler {
   if (!options.token) throw new TypeError("Expected `token` to be a non-empty string");
   const open = new Set(options.open);
+  const apiKeyPrefixes = options.apiKeyHeader ?? [];
   return async function auth(c, next) {
     if (open.has(c.req.path)) return next();
     const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!match || !(await timingSafeEqual(match[1]!.trim(), options.token))) {
+    const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
+    const apiKey = apiKeyPrefixes.some((prefix) => c.req.path.startsWith(prefix)) ? c.req.header("x-api-key")?.trim() : undefined;
+    const matches = async (key: string | undefined) => key !== undefined && (await timingSafeEqual(key, options.token));
+    if (!(await matches(bearer)) && !(await matches(apiKey))) {
       c.header("WWW-Authenticate", 'Bearer realm="askdocs"');
-      throw new AppError(401, "unauthorized", "Missing or wrong API key: send `Authorization: Bearer <RAG_API_KEY>`.");
+      throw new AppError(401, "unauthorized", `Missing or wrong API key: send \`Authorization: Bearer <RAG_API_KEY>\`${apiKeyPrefixes.length > 0 ? " (or `x-api-key` on the Anthropic-compatible API)" : ""}.`);
     }
     return next();
   };

@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { errorFacts, errorShapeFor } from "./error-shapes.js";
 
 /**
  * An error answered before the request body was read (413 by Content-Length, 415, 401…):
@@ -22,17 +23,16 @@ function discardUnreadBody(c: Context, status: number): void {
   }
 }
 
-/** The one place errors become responses: `{"error":{"code","message","details"?}}`. */
+/** The one place errors become responses, in the shape of the door asked (error-shapes.ts). */
 export function errorHandler(logger: Logger) {
   return function onError(error: Error, c: Context) {
     discardUnreadBody(c, error instanceof AppError || error instanceof HTTPException ? error.status : 500);
-    if (error instanceof AppError) {
-      return c.json({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } }, error.status as ContentfulStatusCode);
-    }
+    const shape = errorShapeFor(c.req.path);
     if (error instanceof HTTPException) {
-      return c.json({ error: { code: "http_error", message: error.message || "Request failed" } }, error.status);
+      return c.json(shape({ status: error.status, code: "http_error", message: error.message || "Request failed" }), error.status);
     }
-    logger.error("unhandled error", { path: c.req.path, error: error.message });
-    return c.json({ error: { code: "internal_error", message: "Internal server error" } }, 500);
+    if (!(error instanceof AppError)) logger.error("unhandled error", { path: c.req.path, error: error.message });
+    const facts = errorFacts(error);
+    return c.json(shape(facts), facts.status as ContentfulStatusCode);
   };
 }

@@ -1,6 +1,12 @@
+/**
+ * The public shape of retrieved passages, shared by every door: search results, `/v1/ask`
+ * citations (which the OpenAI and Anthropic doors return as `references` and MCP as its
+ * `ask` result), and the short sources list the chat doors append to the answer text,
+ * since every chat client shows text but few read extra fields.
+ */
+import type { Passage } from "../answer/context.js";
 import type { SearchHit } from "../store/vector-store.js";
 
-/** The public shape of one retrieved passage (search results and citations). */
 export function presentHit(hit: SearchHit) {
   return {
     chunk_id: hit.id,
@@ -13,4 +19,33 @@ export function presentHit(hit: SearchHit) {
     text: hit.text,
     score: Math.round(hit.score * 10_000) / 10_000,
   };
+}
+
+export type Citation = ReturnType<typeof presentHit> & { n: number; cited: boolean; chunk_ids: string[] };
+
+/** Passages numbered as the answer cites them (`[n]`), each marked when the answer cites it. */
+export function presentCitations(passages: Passage[], cited: number[]): Citation[] {
+  return passages.map((p, i) => ({ n: i + 1, cited: cited.includes(i + 1), ...presentHit(p), chunk_ids: p.chunkIds }));
+}
+
+/** Opens the sources list; also how a chat door recognises it in an earlier assistant turn. */
+export const SOURCES_HEADING = "\n\nSources:\n";
+
+function locate(c: Citation): string {
+  const page = c.page === null ? "" : c.page_end !== null && c.page_end !== c.page ? `, pp. ${c.page}-${c.page_end}` : `, p. ${c.page}`;
+  const heading = c.heading ? ` › ${c.heading}` : "";
+  const title = c.title && c.title !== c.source ? `${c.title} (${c.source})` : c.source;
+  return `${title}${page}${heading}`;
+}
+
+/** `Sources:` and one line per cited passage (`[2] Title (file.pdf), p. 3 › Heading`); empty when nothing is cited. */
+export function sourcesList(citations: Citation[]): string {
+  const cited = citations.filter((c) => c.cited);
+  return cited.length === 0 ? "" : `${SOURCES_HEADING}${cited.map((c) => `[${c.n}] ${locate(c)}`).join("\n")}`;
+}
+
+/** An earlier answer as the model wrote it: without the sources list a chat door appended. */
+export function withoutSourcesList(text: string): string {
+  const at = text.lastIndexOf(SOURCES_HEADING);
+  return at === -1 ? text : text.slice(0, at);
 }

@@ -7,12 +7,15 @@ export const collectionName = z
   .regex(COLLECTION_NAME, "1-64 letters, digits, '_' or '-', starting with a letter or digit")
   .default("default");
 
-const question = z.string().trim().min(1, "must not be empty").max(4000, "at most 4000 characters");
-const topK = z.number().int("must be a whole number").min(1).max(50).default(6);
+/** Passages an answer draws on when the client does not say (the chat doors never do). */
+export const DEFAULT_TOP_K = 6;
 
-const mode = z.enum(["hybrid", "vector", "keyword"]).optional();
+export const question = z.string().trim().min(1, "must not be empty").max(4000, "at most 4000 characters");
+export const topK = z.number().int("must be a whole number").min(1).max(50).default(DEFAULT_TOP_K);
+
+export const mode = z.enum(["hybrid", "vector", "keyword"]).optional();
 /** false skips the reranker for this request (when one is configured). */
-const rerank = z.boolean().optional();
+export const rerank = z.boolean().optional();
 
 export const searchBody = z.strictObject({
   query: question,

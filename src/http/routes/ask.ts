@@ -7,16 +7,11 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { AnswerEvent } from "../../answer/answer.js";
-import type { Passage } from "../../answer/context.js";
 import { AppError } from "../../errors.js";
 import type { Runtime } from "../../runtime/runtime.js";
-import { presentHit } from "../present.js";
+import { presentCitations as citations } from "../present.js";
 import { askBody } from "../schemas.js";
 import { jsonBody } from "../validate.js";
-
-function citations(passages: Passage[], cited: number[]) {
-  return passages.map((p, i) => ({ n: i + 1, cited: cited.includes(i + 1), ...presentHit(p), chunk_ids: p.chunkIds }));
-}
 
 export function askRoutes(rt: Runtime) {
   return new Hono().post("/v1/ask", async (c) => {
