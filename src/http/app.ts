@@ -11,6 +11,7 @@ import type { Runtime } from "../runtime/runtime.js";
 import { bearerAuth } from "./auth.js";
 import { errorHandler } from "./error-handler.js";
 import { requestLog } from "./request-log.js";
+import { anthropicRoutes } from "./routes/anthropic.js";
 import { askRoutes } from "./routes/ask.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { documentRoutes } from "./routes/documents.js";
@@ -44,6 +45,7 @@ export function createApp(deps: Runtime): Hono {
   app.use("/v1/search", jsonLimit);
   app.use("/v1/ask", jsonLimit);
   app.use("/openai/*", jsonLimit);
+  app.use("/anthropic/*", jsonLimit);
 
   app.get("/health", async (c) => {
     const store = await deps.store.listCollections().then(
@@ -63,5 +65,6 @@ export function createApp(deps: Runtime): Hono {
   app.route("/", askRoutes(deps));
   app.route("/", documentRoutes(deps));
   app.route("/", openaiRoutes(deps));
+  app.route("/", anthropicRoutes(deps));
   return app;
 }
