@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `askdocs ingest …` and `askdocs serve`: runs the TypeScript sources through tsx.
+// `askdocs ingest …`, `askdocs serve` and `askdocs mcp` (MCP over stdio): runs the TypeScript sources through tsx.
 import { register } from "tsx/esm/api";
 
 register();
@@ -9,7 +9,9 @@ if (command === "ingest") {
   process.exitCode = await runIngest(rest, process.env);
 } else if (command === "serve" || command === "start") {
   await import("../src/node.ts");
+} else if (command === "mcp") {
+  await import("../src/mcp-stdio.ts");
 } else {
-  console.error("usage: askdocs ingest <file|folder|glob>... [--collection NAME] [--prune] [--dry-run]\n       askdocs serve");
+  console.error("usage: askdocs ingest <file|folder|glob>... [--collection NAME] [--prune] [--dry-run]\n       askdocs serve\n       askdocs mcp    (MCP server on stdio)");
   process.exitCode = 2;
 }

@@ -15,6 +15,7 @@ import { anthropicRoutes } from "./routes/anthropic.js";
 import { askRoutes } from "./routes/ask.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { documentRoutes } from "./routes/documents.js";
+import { mcpRoutes } from "./routes/mcp.js";
 import { openaiRoutes } from "./routes/openai.js";
 import { searchRoutes } from "./routes/search.js";
 
@@ -46,6 +47,7 @@ export function createApp(deps: Runtime): Hono {
   app.use("/v1/ask", jsonLimit);
   app.use("/openai/*", jsonLimit);
   app.use("/anthropic/*", jsonLimit);
+  app.use("/mcp", jsonLimit);
 
   app.get("/health", async (c) => {
     const store = await deps.store.listCollections().then(
@@ -66,5 +68,6 @@ export function createApp(deps: Runtime): Hono {
   app.route("/", documentRoutes(deps));
   app.route("/", openaiRoutes(deps));
   app.route("/", anthropicRoutes(deps));
+  app.route("/", mcpRoutes(deps));
   return app;
 }

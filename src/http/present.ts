@@ -1,11 +1,12 @@
 /**
- * The public shape of retrieved passages, shared by every door: search results, `/v1/ask`
+ * The public shape of collections, documents and retrieved passages, shared by every door
+ * (the HTTP API, the compatible APIs, MCP): search results, `/v1/ask`
  * citations (which the OpenAI and Anthropic doors return as `references` and MCP as its
  * `ask` result), and the short sources list the chat doors append to the answer text,
  * since every chat client shows text but few read extra fields.
  */
 import type { Passage } from "../answer/context.js";
-import type { SearchHit } from "../store/vector-store.js";
+import type { CollectionInfo, DocumentInfo, SearchHit } from "../store/vector-store.js";
 
 export function presentHit(hit: SearchHit) {
   return {
@@ -21,6 +22,14 @@ export function presentHit(hit: SearchHit) {
   };
 }
 
+export function presentCollection(col: CollectionInfo) {
+  return { name: col.name, embed_model: col.embedModel, dims: col.dims, documents: col.documents, chunks: col.chunks };
+}
+
+export function presentDocument(doc: DocumentInfo) {
+  return { document_id: doc.documentId, source: doc.source, title: doc.title, chunks: doc.chunks, content_hash: doc.contentHash, ingested_at: new Date(doc.ingestedAt).toISOString() };
+}
+
 export type Citation = ReturnType<typeof presentHit> & { n: number; cited: boolean; chunk_ids: string[] };
 
 /** Passages numbered as the answer cites them (`[n]`), each marked when the answer cites it. */
@@ -31,7 +40,8 @@ export function presentCitations(passages: Passage[], cited: number[]): Citation
 /** Opens the sources list; also how a chat door recognises it in an earlier assistant turn. */
 export const SOURCES_HEADING = "\n\nSources:\n";
 
-function locate(c: Citation): string {
+/** Where a passage comes from, in one line: `Title (file.pdf), p. 3 › Heading`. */
+export function describeSource(c: Pick<Citation, "source" | "title" | "page" | "page_end" | "heading">): string {
   const page = c.page === null ? "" : c.page_end !== null && c.page_end !== c.page ? `, pp. ${c.page}-${c.page_end}` : `, p. ${c.page}`;
   const heading = c.heading ? ` › ${c.heading}` : "";
   const title = c.title && c.title !== c.source ? `${c.title} (${c.source})` : c.source;
@@ -41,7 +51,7 @@ function locate(c: Citation): string {
 /** `Sources:` and one line per cited passage (`[2] Title (file.pdf), p. 3 › Heading`); empty when nothing is cited. */
 export function sourcesList(citations: Citation[]): string {
   const cited = citations.filter((c) => c.cited);
-  return cited.length === 0 ? "" : `${SOURCES_HEADING}${cited.map((c) => `[${c.n}] ${locate(c)}`).join("\n")}`;
+  return cited.length === 0 ? "" : `${SOURCES_HEADING}${cited.map((c) => `[${c.n}] ${describeSource(c)}`).join("\n")}`;
 }
 
 /** An earlier answer as the model wrote it: without the sources list a chat door appended. */

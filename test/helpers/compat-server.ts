@@ -10,6 +10,7 @@ import type { Runtime } from "../../src/runtime/runtime.js";
 import { openLanceStore } from "../../src/store/lance-store.js";
 import { type FakeProvider, startFakeProvider } from "../fake-provider/index.js";
 import { tempDir } from "./ingest-data.js";
+import { childEnv } from "./server.js";
 
 /**
  * The HTTP app over a real LanceDB in a temp folder, served on 127.0.0.1 port 0, with the
@@ -26,6 +27,8 @@ export interface CompatServer {
   rt: Runtime;
   fake: FakeProvider;
   lancedb: string;
+  /** The environment for a child process (the MCP stdio server) over the same LanceDB and fake provider. */
+  childEnv(): Record<string, string>;
   /** askdocs's own `/v1/ask`, with the key: the reference every door is compared with. */
   ask(body: object): Promise<AskResult>;
   close(): Promise<void>;
@@ -92,6 +95,7 @@ export async function startCompatServer(env: Record<string, string> = {}): Promi
     rt,
     fake,
     lancedb,
+    childEnv: () => childEnv(fake, lancedb, { NVIDIA_API_KEY: NIM_KEY }),
     async ask(body) {
       const response = await fetch(`${url}/v1/ask`, { method: "POST", headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }, body: JSON.stringify(body) });
       if (response.status !== 200) throw new Error(`/v1/ask answered ${response.status}: ${await response.text()}`);

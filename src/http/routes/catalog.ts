@@ -1,6 +1,7 @@
 /** `GET /v1/collections` and `GET /v1/models`: what can be searched and which chat models can answer. */
 import { Hono } from "hono";
 import type { Runtime } from "../../runtime/runtime.js";
+import { presentCollection } from "../present.js";
 
 const NOT_CHAT = /embed|rerank|ranking|retriever|bge-|clip|parse|ocr|guard|reward/i;
 /** Catalogues change rarely; listing them on every call would spend the provider's request budget. */
@@ -19,7 +20,7 @@ export function catalogRoutes(deps: Runtime) {
 
   app.get("/v1/collections", async (c) => {
     const list = await deps.store.listCollections();
-    return c.json({ data: list.map((col) => ({ name: col.name, embed_model: col.embedModel, dims: col.dims, documents: col.documents, chunks: col.chunks })) });
+    return c.json({ data: list.map(presentCollection) });
   });
 
   app.get("/v1/models", async (c) => {

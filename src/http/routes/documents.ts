@@ -7,6 +7,7 @@ import { bodyLimit } from "hono/body-limit";
 import { AppError, InvalidRequestError, NotFoundError } from "../../errors.js";
 import type { Runtime } from "../../runtime/runtime.js";
 import type { Collection } from "../../store/vector-store.js";
+import { presentDocument } from "../present.js";
 import { collectionName, collectionQuery, documentPath } from "../schemas.js";
 import { pathParams, queryParams } from "../validate.js";
 
@@ -71,7 +72,7 @@ export function documentRoutes(deps: Runtime) {
     const docs = await deps.store.openExistingCollection(collection).then((col) => col.listDocuments());
     return c.json({
       collection,
-      data: docs.map((d) => ({ document_id: d.documentId, source: d.source, title: d.title, chunks: d.chunks, content_hash: d.contentHash, ingested_at: new Date(d.ingestedAt).toISOString() })),
+      data: docs.map(presentDocument),
     });
   });
 
