@@ -17,6 +17,7 @@ import { catalogRoutes } from "./routes/catalog.js";
 import { documentRoutes } from "./routes/documents.js";
 import { mcpRoutes } from "./routes/mcp.js";
 import { openaiRoutes } from "./routes/openai.js";
+import { OPEN_REFERENCE_PATHS, referenceRoutes } from "./routes/reference.js";
 import { searchRoutes } from "./routes/search.js";
 
 /** JSON bodies are questions, not documents: 1 MB is plenty. */
@@ -36,7 +37,7 @@ export function createApp(deps: Runtime): Hono {
     const origins = deps.config.CORS_ORIGINS;
     app.use(cors({ origin: origins.includes("*") ? "*" : origins, allowHeaders: ["Authorization", "Content-Type"], allowMethods: ["GET", "POST", "DELETE", "OPTIONS"] }));
   }
-  if (deps.config.RAG_API_KEY) app.use(bearerAuth({ token: deps.config.RAG_API_KEY, open: ["/health"], apiKeyHeader: ["/anthropic/"] }));
+  if (deps.config.RAG_API_KEY) app.use(bearerAuth({ token: deps.config.RAG_API_KEY, open: ["/health", ...OPEN_REFERENCE_PATHS], apiKeyHeader: ["/anthropic/"] }));
   const jsonLimit = bodyLimit({
     maxSize: JSON_LIMIT,
     onError: () => {
@@ -69,5 +70,6 @@ export function createApp(deps: Runtime): Hono {
   app.route("/", openaiRoutes(deps));
   app.route("/", anthropicRoutes(deps));
   app.route("/", mcpRoutes(deps));
+  app.route("/", referenceRoutes());
   return app;
 }

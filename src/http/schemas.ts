@@ -5,20 +5,21 @@ import { COLLECTION_NAME } from "../store/vector-store.js";
 export const collectionName = z
   .string()
   .regex(COLLECTION_NAME, "1-64 letters, digits, '_' or '-', starting with a letter or digit")
-  .default("default");
+  .default("default")
+  .describe("Collection name (see GET /v1/collections)");
 
 /** Passages an answer draws on when the client does not say (the chat doors never do). */
 export const DEFAULT_TOP_K = 6;
 
-export const question = z.string().trim().min(1, "must not be empty").max(4000, "at most 4000 characters");
-export const topK = z.number().int("must be a whole number").min(1).max(50).default(DEFAULT_TOP_K);
+export const question = z.string().trim().min(1, "must not be empty").max(4000, "at most 4000 characters").describe("The question, in any language");
+export const topK = z.number().int("must be a whole number").min(1).max(50).default(DEFAULT_TOP_K).describe("How many passages to retrieve");
 
-export const mode = z.enum(["hybrid", "vector", "keyword"]).optional();
+export const mode = z.enum(["hybrid", "vector", "keyword"]).optional().describe("Retrieval mode; default hybrid, or keyword when no embedding provider is configured");
 /** false skips the reranker for this request (when one is configured). */
-export const rerank = z.boolean().optional();
+export const rerank = z.boolean().optional().describe("false skips the reranker for this request");
 
 export const searchBody = z.strictObject({
-  query: question,
+  query: question.describe("What to search for: a question or keywords"),
   collection: collectionName,
   top_k: topK,
   mode,
@@ -29,8 +30,8 @@ export const askBody = z.strictObject({
   question,
   collection: collectionName,
   top_k: topK,
-  model: z.string().min(1).max(200).optional(),
-  stream: z.boolean().default(false),
+  model: z.string().min(1).max(200).optional().describe("Chat model as provider:model; default CHAT_MODEL"),
+  stream: z.boolean().default(false).describe("Stream the answer as server-sent events"),
   mode,
   rerank,
 });
