@@ -40,15 +40,15 @@ export function presentCitations(passages: Passage[], cited: number[]): Citation
 /** Opens the sources list; also how a chat door recognises it in an earlier assistant turn. */
 export const SOURCES_HEADING = "\n\nSources:\n";
 
-/** Where a passage comes from, in one line: `Title (file.pdf), p. 3 › Heading`. */
+/** Where a passage comes from, in one line: `Title (file.pdf), p. 3 · Chapter > Section`. */
 export function describeSource(c: Pick<Citation, "source" | "title" | "page" | "page_end" | "heading">): string {
   const page = c.page === null ? "" : c.page_end !== null && c.page_end !== c.page ? `, pp. ${c.page}-${c.page_end}` : `, p. ${c.page}`;
-  const heading = c.heading ? ` › ${c.heading}` : "";
+  const heading = c.heading ? ` · ${c.heading}` : "";
   const title = c.title && c.title !== c.source ? `${c.title} (${c.source})` : c.source;
   return `${title}${page}${heading}`;
 }
 
-/** `Sources:` and one line per cited passage (`[2] Title (file.pdf), p. 3 › Heading`); empty when nothing is cited. */
+/** `Sources:` and one line per cited passage (`[2] Title (file.pdf), p. 3 · Chapter > Section`); empty when nothing is cited. */
 export function sourcesList(citations: Citation[]): string {
   const cited = citations.filter((c) => c.cited);
   return cited.length === 0 ? "" : `${SOURCES_HEADING}${cited.map((c) => `[${c.n}] ${describeSource(c)}`).join("\n")}`;
