@@ -121,15 +121,18 @@ describe("the OpenAI-compatible API", () => {
     const first = await client.chat.completions.create({ model: "default", messages: [{ role: "user", content: "What are spring tides?" }] });
     const earlier = first.choices[0]!.message.content!;
     expect(splitSources(earlier).listed.length).toBeGreaterThan(0);
-    server.fake.reset();
-    await client.chat.completions.create({
-      model: "default",
-      messages: [
-        { role: "user", content: "What are spring tides?" },
-        { role: "assistant", content: earlier },
-        { role: "user", content: "and neap tides?" },
-      ],
-    });
+    const followUp = async (question: string) => {
+      server.fake.reset();
+      await client.chat.completions.create({
+        model: "default",
+        messages: [
+          { role: "user", content: "What are spring tides?" },
+          { role: "assistant", content: earlier },
+          { role: "user", content: question },
+        ],
+      });
+    };
+    await followUp("and neap tides?");
     const queries = server.fake.requests.filter((r) => r.path.endsWith("/embeddings")).map((r) => r.body as { input: string[]; input_type: string });
     expect(queries.map((q) => q.input_type)).toEqual(["query"]);
     expect(queries[0]!.input).toEqual(["What are spring tides?\nand neap tides?"]);
@@ -139,15 +142,7 @@ describe("the OpenAI-compatible API", () => {
     expect(sent.messages[3]!.content).toMatch(/Question: and neap tides\?$/);
 
     // A question that stands alone is searched as it is.
-    server.fake.reset();
-    await client.chat.completions.create({
-      model: "default",
-      messages: [
-        { role: "user", content: "What are spring tides?" },
-        { role: "assistant", content: earlier },
-        { role: "user", content: "Who wrote the classic book about tea during the Tang dynasty?" },
-      ],
-    });
+    await followUp("Who wrote the classic book about tea during the Tang dynasty?");
     const standalone = server.fake.requests.filter((r) => r.path.endsWith("/embeddings")).map((r) => (r.body as { input: string[] }).input[0]);
     expect(standalone).toEqual(["Who wrote the classic book about tea during the Tang dynasty?"]);
   });

@@ -18,6 +18,8 @@ export const mode = z.enum(["hybrid", "vector", "keyword"]).optional().describe(
 /** false skips the reranker for this request (when one is configured). */
 export const rerank = z.boolean().optional().describe("false skips the reranker for this request");
 
+export const chatModel = z.string().min(1).max(200).optional().describe("Chat model as provider:model (e.g. nim:meta/llama-3.3-70b-instruct); default CHAT_MODEL");
+
 export const searchBody = z.strictObject({
   query: question.describe("What to search for: a question or keywords"),
   collection: collectionName,
@@ -30,7 +32,7 @@ export const askBody = z.strictObject({
   question,
   collection: collectionName,
   top_k: topK,
-  model: z.string().min(1).max(200).optional().describe("Chat model as provider:model; default CHAT_MODEL"),
+  model: chatModel,
   stream: z.boolean().default(false).describe("Stream the answer as server-sent events"),
   mode,
   rerank,

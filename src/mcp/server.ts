@@ -7,10 +7,9 @@
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { z } from "zod";
 import { AppError } from "../errors.js";
 import { type Citation, describeSource, presentCitations, presentCollection, presentDocument, presentHit, sourcesList } from "../http/present.js";
-import { collectionName, mode, question, topK } from "../http/schemas.js";
+import { chatModel, collectionName, mode, question, topK } from "../http/schemas.js";
 import type { Runtime } from "../runtime/runtime.js";
 
 const SERVER_INFO = { name: "askdocs", version: "0.1.0" };
@@ -23,11 +22,17 @@ function reply(text: string, structured: Record<string, unknown>): CallToolResul
   return { content: [{ type: "text", text }], structuredContent: structured };
 }
 
-/** A tool's failure as a result the model can read: askdocs's own errors as they are, anything else without details. */
-function failure(rt: Runtime, tool: string, error: unknown): CallToolResult {
-  if (error instanceof AppError) return { isError: true, content: [{ type: "text", text: error.message }] };
-  rt.logger.error("mcp tool failed", { tool, error: error instanceof Error ? error.message : String(error) });
-  return { isError: true, content: [{ type: "text", text: "askdocs failed to run this tool (see its log)." }] };
+/** A tool whose failure is a result the model can read: askdocs's own errors as they are, anything else without details. */
+function guarded<A extends unknown[]>(rt: Runtime, tool: string, run: (...args: A) => Promise<CallToolResult>) {
+  return async (...args: A): Promise<CallToolResult> => {
+    try {
+      return await run(...args);
+    } catch (error) {
+      if (error instanceof AppError) return { isError: true, content: [{ type: "text", text: error.message }] };
+      rt.logger.error("mcp tool failed", { tool, error: error instanceof Error ? error.message : String(error) });
+      return { isError: true, content: [{ type: "text", text: "askdocs failed to run this tool (see its log)." }] };
+    }
+  };
 }
 
 export function createMcpServer(rt: Runtime): McpServer {
@@ -42,16 +47,12 @@ export function createMcpServer(rt: Runtime): McpServer {
       inputSchema: { query: question.describe("What to look for: a question or keywords"), collection: collectionName.describe("Collection to search (see list_collections)"), top_k: topK.describe("How many passages (1-50)"), mode: mode.describe("hybrid (default when embeddings are configured), vector or keyword") },
       annotations: { title: "Search documents", ...readOnly },
     },
-    async (args, extra) => {
-      try {
-        const retrieval = await rt.search({ query: args.query, collection: args.collection, topK: args.top_k, mode: args.mode, signal: extra.signal });
-        const results = retrieval.hits.map(presentHit);
-        const text = results.length === 0 ? `No passages in "${args.collection}" match.` : results.map((r, i) => `[${i + 1}] ${describeSource(r)} (score ${r.score})\n${r.text}`).join("\n\n");
-        return reply(text, { results, mode: retrieval.mode });
-      } catch (error) {
-        return failure(rt, "search", error);
-      }
-    },
+    guarded(rt, "search", async (args, extra) => {
+      const retrieval = await rt.search({ query: args.query, collection: args.collection, topK: args.top_k, mode: args.mode, signal: extra.signal });
+      const results = retrieval.hits.map(presentHit);
+      const text = results.length === 0 ? `No passages in "${args.collection}" match.` : results.map((r, i) => `[${i + 1}] ${describeSource(r)} (score ${r.score})\n${r.text}`).join("\n\n");
+      return reply(text, { results, mode: retrieval.mode });
+    }),
   );
 
   server.registerTool(
@@ -63,28 +64,24 @@ export function createMcpServer(rt: Runtime): McpServer {
         question: question.describe("The question, in any language"),
         collection: collectionName.describe("Collection to answer from (see list_collections)"),
         top_k: topK.describe("Passages to retrieve before answering (1-50)"),
-        model: z.string().min(1).max(200).optional().describe("Chat model as provider:model (e.g. nim:meta/llama-3.3-70b-instruct); default: the server's CHAT_MODEL"),
+        model: chatModel,
       },
       annotations: { title: "Ask the documents", ...readOnly },
     },
-    async (args, extra) => {
-      try {
-        const events = rt.answer({ question: args.question, collection: args.collection, topK: args.top_k, model: args.model, stream: false, signal: extra.signal });
-        let citations: Citation[] = [];
-        for await (const event of events) {
-          if (event.type === "error") throw event.error;
-          if (event.type === "retrieval") citations = presentCitations(event.passages, []);
-          if (event.type === "done") {
-            const cited = citations.map((c) => ({ ...c, cited: event.cited.includes(c.n) }));
-            return reply(event.answer + sourcesList(cited), { answer: event.answer, citations: cited, ...(event.reasoning ? { reasoning: event.reasoning } : {}) });
-          }
+    guarded(rt, "ask", async (args, extra) => {
+      const events = rt.answer({ question: args.question, collection: args.collection, topK: args.top_k, model: args.model, stream: false, signal: extra.signal });
+      let citations: Citation[] = [];
+      for await (const event of events) {
+        if (event.type === "error") throw event.error;
+        if (event.type === "retrieval") citations = presentCitations(event.passages, []);
+        if (event.type === "done") {
+          const cited = citations.map((c) => ({ ...c, cited: event.cited.includes(c.n) }));
+          return reply(event.answer + sourcesList(cited), { answer: event.answer, citations: cited, ...(event.reasoning ? { reasoning: event.reasoning } : {}) });
         }
-        // The answer ends without `done` only when the request was cancelled.
-        return { isError: true, content: [{ type: "text", text: "Cancelled." }] };
-      } catch (error) {
-        return failure(rt, "ask", error);
       }
-    },
+      // The answer ends without `done` only when the request was cancelled.
+      return { isError: true, content: [{ type: "text", text: "Cancelled." }] };
+    }),
   );
 
   server.registerTool(
@@ -95,15 +92,11 @@ export function createMcpServer(rt: Runtime): McpServer {
       inputSchema: {},
       annotations: { title: "List collections", ...readOnly },
     },
-    async () => {
-      try {
-        const collections = (await rt.store.listCollections()).map(presentCollection);
-        const text = collections.length === 0 ? "No collections yet: ingest documents first." : collections.map((c) => `${c.name}: ${c.documents} documents, ${c.chunks} chunks`).join("\n");
-        return reply(text, { collections });
-      } catch (error) {
-        return failure(rt, "list_collections", error);
-      }
-    },
+    guarded(rt, "list_collections", async () => {
+      const collections = (await rt.store.listCollections()).map(presentCollection);
+      const text = collections.length === 0 ? "No collections yet: ingest documents first." : collections.map((c) => `${c.name}: ${c.documents} documents, ${c.chunks} chunks`).join("\n");
+      return reply(text, { collections });
+    }),
   );
 
   server.registerTool(
@@ -114,15 +107,11 @@ export function createMcpServer(rt: Runtime): McpServer {
       inputSchema: { collection: collectionName.describe("Collection to list (see list_collections)") },
       annotations: { title: "List documents", ...readOnly },
     },
-    async (args) => {
-      try {
-        const documents = (await (await rt.store.openExistingCollection(args.collection)).listDocuments()).map(presentDocument);
-        const text = documents.length === 0 ? `"${args.collection}" holds no documents.` : documents.map((d) => `${d.source}${d.title && d.title !== d.source ? ` (${d.title})` : ""}: ${d.chunks} chunks`).join("\n");
-        return reply(text, { collection: args.collection, documents });
-      } catch (error) {
-        return failure(rt, "list_documents", error);
-      }
-    },
+    guarded(rt, "list_documents", async (args) => {
+      const documents = (await (await rt.store.openExistingCollection(args.collection)).listDocuments()).map(presentDocument);
+      const text = documents.length === 0 ? `"${args.collection}" holds no documents.` : documents.map((d) => `${d.source}${d.title && d.title !== d.source ? ` (${d.title})` : ""}: ${d.chunks} chunks`).join("\n");
+      return reply(text, { collection: args.collection, documents });
+    }),
   );
 
   return server;

@@ -4,7 +4,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { loadConfig } from "../../src/config.js";
+import type { z } from "zod";
 import { createApp } from "../../src/http/app.js";
+import type { citationSchema } from "../../src/http/openapi/responses.js";
 import { createRuntime } from "../../src/runtime/create-runtime.js";
 import type { Runtime } from "../../src/runtime/runtime.js";
 import { openLanceStore } from "../../src/store/lance-store.js";
@@ -34,20 +36,8 @@ export interface CompatServer {
   close(): Promise<void>;
 }
 
-export interface Citation {
-  n: number;
-  cited: boolean;
-  chunk_id: string;
-  document_id: string;
-  source: string;
-  title: string;
-  page: number | null;
-  page_end: number | null;
-  heading: string;
-  text: string;
-  score: number;
-  chunk_ids: string[];
-}
+/** A `/v1/ask` citation, as the OpenAPI document describes it. */
+export type Citation = z.output<typeof citationSchema>;
 
 export interface AskResult {
   answer: string;
