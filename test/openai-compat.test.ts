@@ -1,5 +1,6 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/http/app.js";
 import { API_KEY, type Citation, type CompatServer, splitSources, startCompatServer } from "./helpers/compat-server.js";
 
 /**
@@ -190,5 +191,16 @@ describe("the OpenAI-compatible API", () => {
     expect(received.join("").length).toBeGreaterThan(0);
     expect(received.join("")).not.toContain("Sources:");
     server.fake.clearFaults();
+  });
+
+  it("lets a browser client on an allowed origin send the SDKs' own headers (CORS preflight)", async () => {
+    const app = createApp({ ...server.rt, config: { ...server.rt.config, CORS_ORIGINS: ["http://localhost:3000"] } });
+    const preflight = (origin: string) =>
+      app.request("/openai/v1/chat/completions", { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type,x-stainless-os,x-stainless-retry-count" } });
+    const allowed = await preflight("http://localhost:3000");
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
+    expect(allowed.headers.get("access-control-allow-headers")).toBe("authorization,content-type,x-stainless-os,x-stainless-retry-count");
+    expect((await preflight("http://evil.example")).headers.get("access-control-allow-origin")).toBeNull();
   });
 });

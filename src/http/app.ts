@@ -35,7 +35,9 @@ export function createApp(deps: Runtime): Hono {
   app.use(requestLog(deps.logger));
   if (deps.config.CORS_ORIGINS.length > 0) {
     const origins = deps.config.CORS_ORIGINS;
-    app.use(cors({ origin: origins.includes("*") ? "*" : origins, allowHeaders: ["Authorization", "Content-Type"], allowMethods: ["GET", "POST", "DELETE", "OPTIONS"] }));
+    // Allowed headers are those the preflight asks for: the OpenAI and Anthropic SDKs in a
+    // browser send their own (`x-stainless-*`, `anthropic-version`, `x-api-key`), MCP clients `mcp-*`.
+    app.use(cors({ origin: origins.includes("*") ? "*" : origins, allowMethods: ["GET", "POST", "DELETE", "OPTIONS"] }));
   }
   if (deps.config.RAG_API_KEY) app.use(bearerAuth({ token: deps.config.RAG_API_KEY, open: ["/health", ...OPEN_REFERENCE_PATHS], apiKeyHeader: ["/anthropic/"] }));
   const jsonLimit = bodyLimit({
