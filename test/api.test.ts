@@ -1,3 +1,8 @@
+/**
+ * End to end: the real ingest command seeds a real LanceDB directory, the real server runs
+ * as a child process, and the fake provider (in this process) stands in for NIM. Documents
+ * are XQuAD articles (CC BY-SA 4.0, test/fixtures/qa) in English and Chinese.
+ */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,11 +13,6 @@ import { openLanceStore } from "../src/store/lance-store.js";
 import { type FakeProvider, type RecordedRequest, startFakeProvider } from "./fake-provider/index.js";
 import { type RunningServer, type SseEvent, childEnv, readSse, runIngestCommand, startServer, until } from "./helpers/server.js";
 
-/**
- * End to end: the real ingest command seeds a real LanceDB directory, the real server runs
- * as a child process, and the fake provider (in this process) stands in for NIM. Documents
- * are XQuAD articles (CC BY-SA 4.0, test/fixtures/qa) in English and Chinese.
- */
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 /** Warsaw, Nikola Tesla, Steam engine, Oxygen: the same articles in both languages. */
 const ARTICLES = [1, 3, 11, 12];

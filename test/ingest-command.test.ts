@@ -1,3 +1,8 @@
+/**
+ * End-to-end: the real `ingest/command.ts` in a child process, against the fake
+ * provider on loopback and a LanceDB in a temp dir, inspected afterwards through a
+ * new store instance.
+ */
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -13,11 +18,6 @@ import { type FakeProvider, startFakeProvider } from "./fake-provider/index.js";
 import { type RunningIngest, embeddingRequests, ingestEnv, parseSummary, runIngest, startIngest as start, waitFor } from "./helpers/ingest-cli.js";
 import { E5, bySource, content, readChunks, tempDir, writeNotes, writeXquadArticles } from "./helpers/ingest-data.js";
 
-/**
- * End-to-end: the real `ingest/command.ts` in a child process, against the fake
- * provider on loopback and a LanceDB in a temp dir, inspected afterwards through a
- * new store instance.
- */
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const PDFS = path.join(FIXTURES, "pdfs");
 const FOUR_PAGES = "004-pdflatex-4-pages_pdflatex-4-pages.pdf";

@@ -1,3 +1,8 @@
+/**
+ * Real questions over real documents for retrieval tests: XQuAD (CC BY-SA 4.0,
+ * test/fixtures/qa), the same 24 Wikipedia articles in English and Chinese, read
+ * through the eval's own parser so tests and `npm run eval` agree on what a hit is.
+ */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,11 +13,6 @@ import type { ChunkRecord, SearchHit } from "../../src/store/vector-store.js";
 import { fakeEmbedding } from "../fake-provider/index.js";
 import { FIXTURES } from "./ingest-data.js";
 
-/**
- * Real questions over real documents for retrieval tests: XQuAD (CC BY-SA 4.0,
- * test/fixtures/qa), the same 24 Wikipedia articles in English and Chinese, read
- * through the eval's own parser so tests and `npm run eval` agree on what a hit is.
- */
 export type Language = "en" | "zh";
 
 export interface LabelledQuestion extends EvalQuestion {
