@@ -8,8 +8,8 @@
  * question goes, one request at a time, through `/v1/ask`, the OpenAI-compatible API (via the
  * real `openai` client), the Anthropic-compatible API (`@anthropic-ai/sdk`) and MCP over
  * Streamable HTTP (the SDK's client), not streamed and streamed; it prints the median
- * milliseconds of each and its ratio to `/v1/ask` in the same mode. Rounds interleave the
- * doors so that a busy machine slows them alike.
+ * milliseconds of each and its ratio to `/v1/ask` in the same mode. Each round runs every
+ * door once, in a shuffled (seeded) order, so that a busy machine and run order weigh on them alike.
  */
 import { parseArgs } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
@@ -18,6 +18,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import OpenAI from "openai";
 import { API_KEY, startCompatServer } from "../helpers/compat-server.js";
 import { readSse } from "../helpers/server.js";
+import { prng } from "./vectors.js";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "60" } } });
 const RUNS = Number(values.runs);
@@ -59,8 +60,13 @@ async function main() {
   };
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(doors).map((name) => [name, []]));
   for (const run of Object.values(doors)) await run(); // warm-up
+  const random = prng(11);
   for (let i = 0; i < RUNS; i++) {
-    for (const [name, run] of Object.entries(doors)) {
+    const order = Object.entries(doors)
+      .map((door) => ({ door, key: random() }))
+      .sort((a, b) => a.key - b.key)
+      .map(({ door }) => door);
+    for (const [name, run] of order) {
       const started = performance.now();
       await run();
       times[name]!.push(performance.now() - started);
