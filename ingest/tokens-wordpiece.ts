@@ -68,7 +68,9 @@ function kindOf(codePoint: number): Kind {
   if (codePoint < 0x10000) {
     const known = kinds[codePoint] as Kind; // only ever holds Kind values
     if (known !== Kind.Unknown) return known;
-    return (kinds[codePoint] = classify(codePoint));
+    const kind = classify(codePoint);
+    kinds[codePoint] = kind;
+    return kind;
   }
   return classify(codePoint);
 }

@@ -2,7 +2,7 @@ import { NotConfiguredError } from "../errors.js";
 import type { Embedder } from "../providers/embed.js";
 import type { Reranker } from "../providers/rerank.js";
 import type { FusionMethod } from "../store/fusion.js";
-import { type Collection, type SearchHit, type SearchMode, type VectorStore } from "../store/vector-store.js";
+import type { Collection, SearchHit, SearchMode, VectorStore } from "../store/vector-store.js";
 
 /**
  * Finds the passages for a question. Hybrid (vector + BM25, fused by rank) when an
