@@ -1,13 +1,12 @@
 /**
- * The three ways askdocs searches a LanceDB collection table: vector (cosine), keyword
- * (BM25 over the full-text index) and hybrid (both, fused in fusion.ts). Hybrid fuses in
- * JS rather than through `query().fullTextSearch().nearestTo().rerank(RRFReranker)`:
+ * The two ways a LanceDB collection table is searched: vector (cosine) and keyword (BM25
+ * over the full-text index). Hybrid search runs both and fuses them above the store
+ * (src/retrieval/), rather than through LanceDB's `fullTextSearch().nearestTo().rerank()`:
  * the same two queries, but the fusion method is ours to choose and measure.
  */
 import type { Table } from "@lancedb/lancedb";
 import type { Table as ArrowTable } from "apache-arrow";
 import { InvalidRequestError } from "../errors.js";
-import { fuse } from "./fusion.js";
 import { DISTANCE_COLUMN, SCALAR_COLUMNS, SCORE_COLUMN, checkVector, column, readChunks } from "./lance-schema.js";
 import { sqlIn } from "./sql-filter.js";
 import type { SearchHit, SearchOptions } from "./vector-store.js";
@@ -80,13 +79,4 @@ export async function keywordSearch(table: Table, text: string, options: SearchO
   let search = table.query().fullTextSearch(words, { columns: ["text"] }).select([...SCALAR_COLUMNS, SCORE_COLUMN]).limit(await keywordLimit(table, options.topK));
   if (where) search = search.where(where);
   return hitsOf(await search.toArrow(), SCORE_COLUMN, (s) => s).slice(0, options.topK);
-}
-
-/** Vector and keyword candidates (several times top-k each), fused in fusion.ts. */
-export async function hybridSearch(table: Table, text: string, vector: Float32Array | number[], dims: number, options: SearchOptions, tuning?: VectorQueryTuning): Promise<SearchHit[]> {
-  // A fixed floor on the candidate lists keeps small top-k results the prefix of larger ones:
-  // relative fusion's scores depend on how deep each list goes.
-  const pool = { ...options, topK: Math.max(options.topK * 3, 60) };
-  const [byVector, byKeyword] = await Promise.all([vectorSearch(table, vector, dims, pool, tuning), keywordSearch(table, text, pool)]);
-  return fuse([byVector, byKeyword], options.fusion ?? "relative", options.topK);
 }

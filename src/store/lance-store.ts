@@ -51,6 +51,9 @@ export const DEFAULT_VECTOR_INDEX: VectorIndexPolicy = {
   tuning: { nprobes: 40, refineFactor: 2 },
 };
 
+/** ICU segments Chinese into words; LanceDB sets no top-k ceiling, so this is askdocs's own bound on a candidate pool. */
+const LANCE_CAPABILITIES = { keywordSearch: true, segmentsChinese: true, maxTopK: 1000, readsOwnWrites: true } as const;
+
 export async function openLanceStore(options: LanceStoreOptions): Promise<VectorStore> {
   const { uri, readConsistencySeconds = 0, indexCacheMiB = 512, metadataCacheMiB = 128 } = options;
   if (typeof uri !== "string" || uri.trim() === "") {
@@ -128,6 +131,8 @@ function createLanceStore(connection: Connection, upkeep: UpkeepOptions, maxConc
   }
 
   return {
+    capabilities: LANCE_CAPABILITIES,
+
     async openCollection(name, options) {
       const wanted = checkOpenOptions(options);
       const table = await tableOf(name, options.create === false ? undefined : wanted);
