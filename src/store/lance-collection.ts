@@ -8,7 +8,7 @@ import { DOCUMENT_COLUMNS, type ModelTag, column, toRow } from "./lance-schema.j
 import { keywordSearch, vectorSearch } from "./lance-search.js";
 import { type UpkeepOptions, hasIndexOn, maintain } from "./lance-upkeep.js";
 import { sqlEquals, sqlIn } from "./sql-filter.js";
-import type { ChunkRecord, Collection, DocumentInfo, DocumentWrite } from "./vector-store.js";
+import type { Collection, DocumentInfo, DocumentWrite } from "./vector-store.js";
 
 export interface CollectionContext {
   upkeep: UpkeepOptions;
