@@ -102,7 +102,11 @@ describe("the Anthropic-compatible API", () => {
     expect((missing as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({ type: "error", error: { type: "not_found_error", message: expect.stringContaining("nowhere") } });
 
     // max_tokens is required by the Messages API: a 400 that names it.
-    const noMax = await fetch(`${server.url}/anthropic/v1/messages`, { method: "POST", headers: { "x-api-key": API_KEY, "content-type": "application/json", "anthropic-version": "2023-06-01" }, body: JSON.stringify({ model: "default", messages: [{ role: "user", content: QUESTION }] }) });
+    const noMax = await fetch(`${server.url}/anthropic/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": API_KEY, "content-type": "application/json", "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model: "default", messages: [{ role: "user", content: QUESTION }] }),
+    });
     expect(noMax.status).toBe(400);
     expect(await noMax.json()).toEqual({ type: "error", error: { type: "invalid_request_error", message: expect.stringContaining("max_tokens") } });
   });

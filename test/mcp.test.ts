@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
+import { stat } from "node:fs/promises";
 import { request } from "node:http";
+import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -50,7 +52,11 @@ async function checkTools(client: Client) {
   expect((answered.structuredContent as { answer: string }).answer).toBe(ask.answer);
 
   const searched = (await client.callTool({ name: "search", arguments: { query: "spring tides neap tides", collection: "default", top_k: 3, mode: "keyword" } })) as CallToolResult;
-  const viaHttp = await fetch(`${server.url}/v1/search`, { method: "POST", headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ query: "spring tides neap tides", collection: "default", top_k: 3, mode: "keyword" }) });
+  const viaHttp = await fetch(`${server.url}/v1/search`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
+    body: JSON.stringify({ query: "spring tides neap tides", collection: "default", top_k: 3, mode: "keyword" }),
+  });
   const expected = (await viaHttp.json()) as { results: Array<{ source: string; page: number | null; heading: string; score: number }> };
   expect((searched.structuredContent as { results: unknown[] }).results).toEqual(expected.results);
   expect(expected.results[0]!.source).toBe("tides.md");
@@ -77,11 +83,20 @@ async function checkTools(client: Client) {
 function rawPost(path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
   const url = new URL(path, server.url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: `Bearer ${API_KEY}`, ...headers } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
-      res.on("end", () => resolve({ status: res.statusCode!, body: text }));
-    });
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: `Bearer ${API_KEY}`, ...headers },
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => resolve({ status: res.statusCode!, body: text }));
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -116,6 +131,16 @@ describe("MCP over Streamable HTTP at /mcp", () => {
 });
 
 describe("MCP over stdio", () => {
+  // `askdocs mcp` and `npm run -s mcp` run the compiled code in dist/ (`npm install` builds it):
+  // a build older than the sources would test old code, so that is a failure of its own.
+  it("runs from a build no older than the MCP sources", async () => {
+    const built = (await stat(path.join(REPO, "dist/src/mcp-stdio.js")).catch(() => undefined))?.mtimeMs;
+    expect(built, "dist/ is missing: run `npm run build`").toBeDefined();
+    for (const source of ["src/mcp-stdio.ts", "src/mcp/server.ts", "src/http/present.ts", "src/http/schemas.ts"]) {
+      expect((await stat(path.join(REPO, source))).mtimeMs, `${source} is newer than dist/: run \`npm run build\``).toBeLessThanOrEqual(built!);
+    }
+  });
+
   it("`askdocs mcp` serves the same tools and answers", async () => {
     const transport = new StdioClientTransport({ command: process.execPath, args: ["bin/askdocs.mjs", "mcp"], cwd: REPO, env: server.childEnv(), stderr: "pipe" });
     let log = "";

@@ -100,7 +100,13 @@ describe("the OpenAI-compatible API", () => {
       model: "shore",
       messages: [
         { role: "system", content: "You are a pirate." },
-        { role: "user", content: [{ type: "text", text: "What should you do after turning a stone over" }, { type: "text", text: "in a tide pool?" }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What should you do after turning a stone over" },
+            { type: "text", text: "in a tide pool?" },
+          ],
+        },
       ],
       temperature: 0.2,
       top_p: 0.9,
@@ -197,7 +203,10 @@ describe("the OpenAI-compatible API", () => {
   it("lets a browser client on an allowed origin send the SDKs' own headers (CORS preflight)", async () => {
     const app = createApp({ ...server.rt, config: { ...server.rt.config, CORS_ORIGINS: ["http://localhost:3000"] } });
     const preflight = (origin: string) =>
-      app.request("/openai/v1/chat/completions", { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type,x-stainless-os,x-stainless-retry-count" } });
+      app.request("/openai/v1/chat/completions", {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type,x-stainless-os,x-stainless-retry-count" },
+      });
     const allowed = await preflight("http://localhost:3000");
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");

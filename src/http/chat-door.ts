@@ -6,7 +6,7 @@
  * retrieval so that anything failing before the answer starts is a plain error response.
  */
 import { z } from "zod";
-import type { AnswerEvent, AnswerMeta, GenerationOptions } from "../answer/answer.js";
+import type { AnswerEvent, GenerationOptions } from "../answer/answer.js";
 import type { Passage } from "../answer/context.js";
 import { retrievalQuery } from "../answer/retrieval-query.js";
 import { InvalidRequestError } from "../errors.js";
@@ -57,7 +57,6 @@ export interface Conversation {
 
 export interface OpenedAnswer {
   passages: Passage[];
-  meta: AnswerMeta;
   /** The events after `retrieval`: `reasoning` / `delta` / `usage`, then `done` or `error`. */
   events: AsyncGenerator<AnswerEvent, void, undefined>;
 }
@@ -70,8 +69,10 @@ export interface OpenedAnswer {
 export async function openAnswer(rt: Runtime, conversation: Conversation): Promise<OpenedAnswer> {
   const turns = conversation.turns.filter((t) => t.role !== "system");
   const last = turns.at(-1);
-  if (!last || last.role !== "user" || last.text.trim() === "") {
-    throw new InvalidRequestError(`Invalid body: ${conversation.field}: the last message must be a user message with text (the question)`, [{ path: conversation.field, message: "the last message must be a user message with text" }]);
+  if (last?.role !== "user" || last.text.trim() === "") {
+    throw new InvalidRequestError(`Invalid body: ${conversation.field}: the last message must be a user message with text (the question)`, [
+      { path: conversation.field, message: "the last message must be a user message with text" },
+    ]);
   }
   const history: ChatMessage[] = turns.slice(0, -1).map((t) => ({ role: t.role, content: t.role === "assistant" ? withoutSourcesList(t.text) : t.text }));
   const question = last.text.trim();
@@ -86,9 +87,8 @@ export async function openAnswer(rt: Runtime, conversation: Conversation): Promi
     signal: conversation.signal,
   });
   const { value: first } = await events.next();
-  if (!first || first.type !== "retrieval") throw new Error("the answer service did not start with its retrieval");
-  const { type: _type, passages, ...meta } = first;
-  return { passages, meta, events };
+  if (first?.type !== "retrieval") throw new Error("the answer service did not start with its retrieval");
+  return { passages: first.passages, events };
 }
 
 /**

@@ -2,11 +2,7 @@ import { z } from "zod";
 import { COLLECTION_NAME } from "../store/vector-store.js";
 
 /** Request shapes of the HTTP API: the single source of their types. */
-export const collectionName = z
-  .string()
-  .regex(COLLECTION_NAME, "1-64 letters, digits, '_' or '-', starting with a letter or digit")
-  .default("default")
-  .describe("Collection name (see GET /v1/collections)");
+export const collectionName = z.string().regex(COLLECTION_NAME, "1-64 letters, digits, '_' or '-', starting with a letter or digit").default("default").describe("Collection name (see GET /v1/collections)");
 
 /** Passages an answer draws on when the client does not say (the chat doors never do). */
 export const DEFAULT_TOP_K = 6;

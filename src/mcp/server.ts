@@ -44,7 +44,12 @@ export function createMcpServer(rt: Runtime): McpServer {
     {
       title: "Search documents",
       description: "Find the passages of a collection that best match a query (hybrid vector + keyword search by default). Returns each passage's text with its source file, title, page, heading and score, best first.",
-      inputSchema: { query: question.describe("What to look for: a question or keywords"), collection: collectionName.describe("Collection to search (see list_collections)"), top_k: topK.describe("How many passages (1-50)"), mode: mode.describe("hybrid (default when embeddings are configured), vector or keyword") },
+      inputSchema: {
+        query: question.describe("What to look for: a question or keywords"),
+        collection: collectionName.describe("Collection to search (see list_collections)"),
+        top_k: topK.describe("How many passages (1-50)"),
+        mode: mode.describe("hybrid (default when embeddings are configured), vector or keyword"),
+      },
       annotations: { title: "Search documents", ...readOnly },
     },
     guarded(rt, "search", async (args, extra) => {
@@ -59,7 +64,8 @@ export function createMcpServer(rt: Runtime): McpServer {
     "ask",
     {
       title: "Ask the documents",
-      description: "Answer a question from a collection's documents only. The answer cites passages as [n] and ends with the list of sources; `citations` holds every passage given to the model (source, title, page, heading, text), marked when cited.",
+      description:
+        "Answer a question from a collection's documents only. The answer cites passages as [n] and ends with the list of sources; `citations` holds every passage given to the model (source, title, page, heading, text), marked when cited.",
       inputSchema: {
         question: question.describe("The question, in any language"),
         collection: collectionName.describe("Collection to answer from (see list_collections)"),

@@ -35,7 +35,8 @@ async function main() {
   const anthropic = new Anthropic({ baseURL: `${server.url}/anthropic`, apiKey: API_KEY, maxRetries: 0 });
   const mcp = new Client({ name: "bench", version: "1.0.0" });
   await mcp.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${API_KEY}` } } }));
-  const ask = (stream: boolean) => fetch(`${server.url}/v1/ask`, { method: "POST", headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ question: QUESTION, stream }) });
+  const ask = (stream: boolean) =>
+    fetch(`${server.url}/v1/ask`, { method: "POST", headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }, body: JSON.stringify({ question: QUESTION, stream }) });
 
   const doors: Record<string, () => Promise<unknown>> = {
     "/v1/ask": async () => (await ask(false)).json(),

@@ -64,7 +64,10 @@ export async function startCompatServer(env: Record<string, string> = {}): Promi
   const rt = createRuntime({ config, store });
   const samples = path.join(REPO, "data/samples");
   const corpora = {
-    default: await files(samples, (await readdir(samples)).filter((n) => n.endsWith(".md"))),
+    default: await files(
+      samples,
+      (await readdir(samples)).filter((n) => n.endsWith(".md")),
+    ),
     shore: await files(path.join(REPO, "test/fixtures/ingest"), ["tide-pools.md", "lighthouse.html"]),
   };
   for (const [name, sources] of Object.entries(corpora)) {

@@ -51,9 +51,25 @@ function parameters(where: "query" | "path", object: z.ZodObject | undefined) {
 const ERROR_BODIES = { askdocs: responses.askdocsErrorBody, openai: responses.openaiErrorBody, anthropic: responses.anthropicErrorBody } as const;
 
 const OPERATIONS: Operation[] = [
-  { method: "get", path: "/health", tag: "askdocs", summary: "Service, store and provider status", open: true, ok: { description: "Always 200 while the process serves; `store.ok` says whether the store answers" }, errors: "askdocs" },
+  {
+    method: "get",
+    path: "/health",
+    tag: "askdocs",
+    summary: "Service, store and provider status",
+    open: true,
+    ok: { description: "Always 200 while the process serves; `store.ok` says whether the store answers" },
+    errors: "askdocs",
+  },
   { method: "get", path: "/v1/collections", tag: "askdocs", summary: "List collections", ok: { description: "Every collection", schema: responses.collectionsResponse }, errors: "askdocs" },
-  { method: "get", path: "/v1/models", tag: "askdocs", summary: "List chat models", description: "The chat models of every configured provider, as `provider:model`.", ok: { description: "Chat models and provider status" }, errors: "askdocs" },
+  {
+    method: "get",
+    path: "/v1/models",
+    tag: "askdocs",
+    summary: "List chat models",
+    description: "The chat models of every configured provider, as `provider:model`.",
+    ok: { description: "Chat models and provider status" },
+    errors: "askdocs",
+  },
   { method: "post", path: "/v1/search", tag: "askdocs", summary: "Search a collection", body: searchBody, ok: { description: "The top-k passages, best first", schema: responses.searchResponse }, errors: "askdocs" },
   {
     method: "post",
@@ -65,10 +81,26 @@ const OPERATIONS: Operation[] = [
     ok: { description: "The answer and its citations", schema: responses.askResponse, stream: "`citations`, `reasoning`, `delta`, `done` or `error` events" },
     errors: "askdocs",
   },
-  { method: "post", path: "/v1/documents", tag: "askdocs", summary: "Upload one document", description: "PDF, Markdown, HTML or text; re-uploading a name replaces that document.", multipart: true, ok: { status: 201, description: "Ingested (200 when unchanged)" }, errors: "askdocs" },
+  {
+    method: "post",
+    path: "/v1/documents",
+    tag: "askdocs",
+    summary: "Upload one document",
+    description: "PDF, Markdown, HTML or text; re-uploading a name replaces that document.",
+    multipart: true,
+    ok: { status: 201, description: "Ingested (200 when unchanged)" },
+    errors: "askdocs",
+  },
   { method: "get", path: "/v1/documents", tag: "askdocs", summary: "List a collection's documents", query: collectionQuery, ok: { description: "The documents", schema: responses.documentsResponse }, errors: "askdocs" },
   { method: "delete", path: "/v1/documents/{id}", tag: "askdocs", summary: "Delete a document", params: documentPath, query: collectionQuery, ok: { description: "Deleted" }, errors: "askdocs" },
-  { method: "get", path: "/openai/v1/models", tag: "OpenAI-compatible", summary: "Collections as models", ok: { description: "Every collection, in OpenAI's model list shape", schema: responses.openaiModels }, errors: "openai" },
+  {
+    method: "get",
+    path: "/openai/v1/models",
+    tag: "OpenAI-compatible",
+    summary: "Collections as models",
+    ok: { description: "Every collection, in OpenAI's model list shape", schema: responses.openaiModels },
+    errors: "openai",
+  },
   {
     method: "post",
     path: "/openai/v1/chat/completions",
@@ -85,7 +117,8 @@ const OPERATIONS: Operation[] = [
     path: "/anthropic/v1/messages",
     tag: "Anthropic-compatible",
     summary: "Messages API over a collection",
-    description: "`model` as on the OpenAI-compatible API. Key in `x-api-key` or `Authorization: Bearer`. Streamed: `message_start`, `content_block_*` (`thinking_delta`, `text_delta`), `message_delta` (with `references`), `message_stop`; `error` on failure.",
+    description:
+      "`model` as on the OpenAI-compatible API. Key in `x-api-key` or `Authorization: Bearer`. Streamed: `message_start`, `content_block_*` (`thinking_delta`, `text_delta`), `message_delta` (with `references`), `message_stop`; `error` on failure.",
     body: messagesBody,
     ok: { description: "A message", schema: responses.anthropicMessage, stream: "Messages API events" },
     errors: "anthropic",
@@ -104,7 +137,13 @@ const OPERATIONS: Operation[] = [
   { method: "get", path: "/reference", tag: "askdocs", summary: "The API reference page (HTML)", open: true, ok: { description: "HTML" }, errors: "askdocs" },
 ];
 
-const ERROR_STATUSES: Record<string, string> = { "400": "Invalid request: the message and `param`/`details` name the field", "401": "Missing or wrong API key", "404": "No such collection, document or route", "502": "The chat or embedding provider failed", "503": "A provider is not configured" };
+const ERROR_STATUSES: Record<string, string> = {
+  "400": "Invalid request: the message and `param`/`details` name the field",
+  "401": "Missing or wrong API key",
+  "404": "No such collection, document or route",
+  "502": "The chat or embedding provider failed",
+  "503": "A provider is not configured",
+};
 
 function operation(op: Operation) {
   const error = { description: "", content: { "application/json": { schema: schema(ERROR_BODIES[op.errors], "output") } } };
@@ -113,7 +152,12 @@ function operation(op: Operation) {
     ...(op.ok.stream ? { "text/event-stream": { schema: { type: "string", description: op.ok.stream } } } : {}),
   };
   const body = op.multipart
-    ? { required: true, content: { "multipart/form-data": { schema: { type: "object", required: ["file"], properties: { file: { type: "string", contentMediaType: "application/octet-stream" }, collection: schema(collectionName, "input") } } } } }
+    ? {
+        required: true,
+        content: {
+          "multipart/form-data": { schema: { type: "object", required: ["file"], properties: { file: { type: "string", contentMediaType: "application/octet-stream" }, collection: schema(collectionName, "input") } } },
+        },
+      }
     : op.body && { required: true, content: { "application/json": { schema: schema(op.body, "input") } } };
   const params = [...parameters("path", op.params), ...parameters("query", op.query)];
   return {
@@ -139,7 +183,8 @@ export function openApiDocument() {
     info: {
       title: "askdocs",
       version: "0.1.0",
-      description: "Document Q&A with citations: askdocs's own API, OpenAI- and Anthropic-compatible chat over your collections, and MCP. When RAG_API_KEY is set every route but /health, /openapi.json and /reference needs it.",
+      description:
+        "Document Q&A with citations: askdocs's own API, OpenAI- and Anthropic-compatible chat over your collections, and MCP. When RAG_API_KEY is set every route but /health, /openapi.json and /reference needs it.",
     },
     servers: [{ url: "/" }],
     tags: [{ name: "askdocs" }, { name: "OpenAI-compatible" }, { name: "Anthropic-compatible" }, { name: "MCP" }],

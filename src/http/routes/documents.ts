@@ -11,7 +11,13 @@ import { presentDocument } from "../present.js";
 import { collectionName, collectionQuery, documentPath } from "../schemas.js";
 import { pathParams, queryParams } from "../validate.js";
 
-const uploadName = (name: string) => name.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f]/g, "").trim().slice(0, 255);
+const uploadName = (name: string) =>
+  name
+    .split(/[\\/]/)
+    .pop()!
+    .replace(/[\u0000-\u001f]/g, "")
+    .trim()
+    .slice(0, 255);
 
 /** Uploads come one by one: index upkeep waits for a quiet moment instead of running per file. */
 const UPKEEP_DELAY_MS = 10_000;
@@ -87,4 +93,3 @@ export function documentRoutes(deps: Runtime) {
 
   return app;
 }
-

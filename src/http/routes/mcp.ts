@@ -15,7 +15,12 @@ import type { Runtime } from "../../runtime/runtime.js";
 const LOCAL_NAMES = ["localhost", "127.0.0.1", "::1"];
 const WILDCARD = new Set(["0.0.0.0", "::"]);
 const IP_LITERAL = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:.]*:[0-9a-f:.]*)$/i;
-const bare = (host: string) => host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
+const bare = (host: string) =>
+  host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1")
+    .replace(/\.$/, "");
 
 /**
  * `Host` must name this server: the listen address or a localhost name (with any port); a
