@@ -6,6 +6,8 @@ import { createConsoleLogger } from "../src/logger.js";
 import { embedModelProfile } from "../src/providers/embed-models.js";
 import { createProviders } from "../src/providers/registry.js";
 import { openLanceStore } from "../src/store/lance-store.js";
+import type { BlobStore } from "../src/blobs/blob-store.js";
+import { blobFolderFor, createFolderBlobStore } from "../src/blobs/folder-blob-store.js";
 import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
 import { discoverFiles, sourceFiles } from "./discover.js";
 import { CollectionBusyError, lockCollection } from "./lock.js";
@@ -78,6 +80,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
   }
 
   const store = await openLanceStore({ uri: config.LANCEDB_URI });
+  const blobs = createFolderBlobStore(blobFolderFor(config.LANCEDB_URI));
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error("interrupted"));
   process.once("SIGINT", onSignal);
@@ -97,6 +100,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
         chunkOptions: settings.chunkOptions,
         settingsKey: settings.settingsKey,
         dryRun,
+        blobs,
         concurrency: Math.max(2, config.EMBED_BASE_URL ? config.EMBED_CONCURRENCY : config.NIM_CONCURRENCY),
         signal: controller.signal,
         onProgress: (p) => progress.update(p),
@@ -105,7 +109,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
         },
       },
     );
-    const pruned = args.values.prune && collection ? await prune(collection, dryRun) : [];
+    const pruned = args.values.prune && collection ? await prune(collection, dryRun, blobs) : [];
     progress.stop();
     // Indexes and compaction after the writes, not during: one pass per run.
     if (collection && !dryRun && !controller.signal.aborted && (report.chunksWritten > 0 || pruned.length > 0)) {
@@ -128,13 +132,16 @@ export async function runIngest(argv: string[], env: Record<string, string | und
 }
 
 /** Deletes documents whose source file is gone; returns their sources. */
-async function prune(collection: Collection, dryRun: boolean): Promise<string[]> {
+async function prune(collection: Collection, dryRun: boolean, blobs: BlobStore): Promise<string[]> {
   const gone: string[] = [];
   for (const doc of await collection.listDocuments()) {
     if (!path.isAbsolute(doc.source)) continue; // uploads have no file to check
     const exists = await access(doc.source).then(() => true, () => false);
     if (exists) continue;
-    if (!dryRun) await collection.deleteDocument(doc.documentId);
+    if (!dryRun) {
+      await collection.deleteDocument(doc.documentId);
+      await blobs.delete(collection.name, doc.documentId);
+    }
     gone.push(doc.source);
   }
   return gone;

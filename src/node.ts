@@ -1,4 +1,5 @@
 import { serve } from "@hono/node-server";
+import { blobFolderFor, createFolderBlobStore } from "./blobs/folder-blob-store.js";
 import { configOrReport } from "./config.js";
 import { createApp } from "./http/app.js";
 import { createConsoleLogger } from "./logger.js";
@@ -16,8 +17,9 @@ async function main() {
   const store = await openLanceStore({ uri: config.LANCEDB_URI });
   const ingest = ingestSettings(embedModelProfile(config.EMBED_MODEL));
   const providers = createProviders(config, { logger, countTokens: ingest.countTokens });
-  await seedSamples({ store, providers, config, logger, ingest }).catch((error: Error) => logger.warn("could not ingest the sample documents", { error: error.message }));
-  const app = createApp({ store, providers, config, logger, ingest });
+  const blobs = createFolderBlobStore(blobFolderFor(config.LANCEDB_URI));
+  await seedSamples({ store, providers, config, logger, ingest, blobs }).catch((error: Error) => logger.warn("could not ingest the sample documents", { error: error.message }));
+  const app = createApp({ store, providers, config, logger, ingest, blobs });
 
   const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
     logger.info("askdocs listening", { url: `http://${info.address}:${info.port}`, lancedb: config.LANCEDB_URI });

@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import { discoverFiles, sourceFiles } from "../ingest/discover.js";
 import { ingestFiles } from "../ingest/pipeline.js";
 import type { IngestSettings } from "../ingest/settings.js";
+import type { BlobStore } from "./blobs/blob-store.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import type { Providers } from "./providers/registry.js";
@@ -12,7 +13,7 @@ import type { VectorStore } from "./store/vector-store.js";
  * collection so that the service answers at once (by keyword with no keys, fully with
  * them). Runs only while `default` does not exist yet; Node only (reads files).
  */
-export async function seedSamples(deps: { store: VectorStore; providers: Providers; config: Config; logger: Logger; ingest: IngestSettings }): Promise<void> {
+export async function seedSamples(deps: { store: VectorStore; providers: Providers; config: Config; logger: Logger; ingest: IngestSettings; blobs?: BlobStore }): Promise<void> {
   const folder = deps.config.SAMPLE_DOCS;
   if (!folder || !(await stat(folder).then((s) => s.isDirectory(), () => false))) return;
   if ((await deps.store.listCollections()).some((c) => c.name === "default")) return;
@@ -24,6 +25,7 @@ export async function seedSamples(deps: { store: VectorStore; providers: Provide
     embedder: deps.providers.embedder,
     chunkOptions: deps.ingest.chunkOptions,
     settingsKey: deps.ingest.settingsKey,
+    blobs: deps.blobs,
   });
   await collection.optimize();
   const failed = report.files.filter((f) => f.status === "failed");

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { IngestSettings } from "../../ingest/settings.js";
+import type { BlobStore } from "../blobs/blob-store.js";
 import type { Config } from "../config.js";
 import { AppError, NotFoundError } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -22,6 +23,8 @@ export interface AppDeps {
   logger: Logger;
   /** Chunking settings for uploads (the same as the ingest command's). */
   ingest: IngestSettings;
+  /** Keeps uploaded originals and serves them back; without one, sources cannot be opened. */
+  blobs?: BlobStore;
 }
 
 /** JSON bodies are questions, not documents: 1 MB is plenty. */

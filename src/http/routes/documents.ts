@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { collectionName, collectionQuery, documentPath } from "../schemas.js";
 import { AppError, InvalidRequestError, NotFoundError } from "../../errors.js";
-import { detectFormat, LoadError } from "../../../ingest/loaders/index.js";
+import { decodeText, detectFormat, LoadError } from "../../../ingest/loaders/index.js";
 import { ingestFiles } from "../../../ingest/pipeline.js";
 import type { Collection } from "../../store/vector-store.js";
 import type { AppDeps } from "../app.js";
@@ -10,7 +10,8 @@ import { pathParams, queryParams } from "../validate.js";
 
 /**
  * `POST /v1/documents` runs one uploaded file through the same pipeline as the ingest
- * command (re-uploading a name replaces that document); `GET` lists, `DELETE` removes.
+ * command (re-uploading a name replaces that document) and keeps the original in the
+ * blob store; `GET` lists, `GET …/:id/source` serves the original, `DELETE` removes both.
  */
 const uploadName = (name: string) => name.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f]/g, "").trim().slice(0, 255);
 
@@ -65,6 +66,7 @@ export function documentRoutes(deps: AppDeps) {
         embedder,
         chunkOptions: deps.ingest.chunkOptions,
         settingsKey: deps.ingest.settingsKey,
+        blobs: deps.blobs,
         signal: c.req.raw.signal,
       });
       const outcome = report.files[0]!;
@@ -77,9 +79,19 @@ export function documentRoutes(deps: AppDeps) {
   app.get("/v1/documents", async (c) => {
     const { collection } = queryParams(c, collectionQuery);
     const docs = await deps.store.openExistingCollection(collection).then((col) => col.listDocuments());
+    const originals = await Promise.all(docs.map((d) => deps.blobs?.head(collection, d.documentId)));
     return c.json({
       collection,
-      data: docs.map((d) => ({ document_id: d.documentId, source: d.source, title: d.title, chunks: d.chunks, content_hash: d.contentHash, ingested_at: new Date(d.ingestedAt).toISOString() })),
+      data: docs.map((d, i) => ({
+        document_id: d.documentId,
+        source: d.source,
+        title: d.title,
+        chunks: d.chunks,
+        pages: originals[i]?.pages ?? null,
+        original: originals[i] !== undefined,
+        content_hash: d.contentHash,
+        ingested_at: new Date(d.ingestedAt).toISOString(),
+      })),
     });
   });
 
@@ -88,8 +100,27 @@ export function documentRoutes(deps: AppDeps) {
     const { collection } = queryParams(c, collectionQuery);
     const target = await deps.store.openExistingCollection(collection);
     if (!(await target.deleteDocument(id))) throw new NotFoundError(`No document ${id} in collection "${collection}".`);
+    await deps.blobs?.delete(collection, id);
     scheduleUpkeep(target);
     return c.json({ deleted: id, collection });
+  });
+
+  app.get("/v1/documents/:id/source", async (c) => {
+    const { id } = pathParams(c, documentPath);
+    const { collection } = queryParams(c, collectionQuery);
+    const blob = await deps.blobs?.get(collection, id);
+    if (!blob) throw new NotFoundError(`No original file kept for document ${id} in collection "${collection}".`);
+    // Text is re-encoded as UTF-8 (it may have been uploaded as GBK): the browser then shows it right.
+    const text = blob.meta.contentType.startsWith("text/");
+    const body = text ? new TextEncoder().encode(decodeText(blob.bytes)) : blob.bytes;
+    return c.body(body as Uint8Array<ArrayBuffer>, 200, {
+      "Content-Type": text ? `${blob.meta.contentType}; charset=utf-8` : blob.meta.contentType,
+      "Content-Disposition": `inline; filename*=UTF-8''${encodeURIComponent(blob.meta.name.split("/").pop()!)}`,
+      // An uploaded HTML file must not run as this origin (where the page keeps the API key).
+      "Content-Security-Policy": "sandbox",
+      "X-Content-Type-Options": "nosniff",
+      "Cache-Control": "private, no-cache",
+    });
   });
 
   return app;
