@@ -214,17 +214,27 @@ async function openSource(c) {
     notice(e.status === 404 ? t("sourceMissing") : t("error", { message: e.message }));
   }
 }
+/** Where a quote sits in the original: its words in order, any whitespace between (the chunker re-flows lines). */
+function locate(text, quote) {
+  const escape = (w) => w.replace(/[.*+?^$()|[\]{}\\]/g, "\\$&");
+  const all = (quote || "").split(/\s+/).filter(Boolean);
+  for (const n of [60, 8]) {
+    const words = all.slice(0, n);
+    if (words.length === 0) return null;
+    const found = new RegExp(words.map(escape).join("\\s+")).exec(text);
+    if (found) return { start: found.index, end: found.index + found[0].length };
+  }
+  return null;
+}
 function showText(c, text) {
   const pre = $("source-text");
   $("source-title").textContent = t("sourceOf", { name: c.title || c.source });
   pre.replaceChildren(text);
-  const probe = (c.text || "").split(/\s+/).filter(Boolean).slice(0, 8).map((w) => w.replace(/[.*+?^$()|[\]{}\\]/g, "\\$&")).join("\\s+");
-  const found = probe ? new RegExp(probe).exec(text) : null;
   $("source-dialog").showModal();
-  if (!found) return;
-  const end = Math.min(text.length, found.index + Math.max(found[0].length, (c.text || "").length));
-  const mark = el("mark", { text: text.slice(found.index, end) });
-  pre.replaceChildren(text.slice(0, found.index), mark, text.slice(end));
+  const at = locate(text, c.quote) || locate(text, c.text);
+  if (!at) return;
+  const mark = el("mark", { text: text.slice(at.start, at.end) });
+  pre.replaceChildren(text.slice(0, at.start), mark, text.slice(at.end));
   pre.scrollTop = mark.offsetTop - pre.offsetTop - 24;
 }
 
@@ -328,7 +338,7 @@ function renderCards(turn, cited) {
       el("header", {}, el("span", { class: "n", text: "[" + c.n + "]" }), el("span", { class: "title", text: c.title || c.source }),
         where ? el("span", { class: "where", text: where }) : null, isCited ? el("span", { class: "badge", text: t("cited") }) : null),
       passage,
-      el("button", { type: "button", text: t("openSource") + (c.page ? " (" + pagesOf(c) + ")" : ""), onclick: () => openSource(c) }));
+      el("button", { type: "button", text: t("openSource") + (c.page ? " (" + pagesOf(c) + ")" : ""), onclick: () => openSource({ ...c, quote: span ? c.text.slice(span.start, span.end) : "" }) }));
   }));
   for (const mark of turn.cards.querySelectorAll("mark")) {
     const box = mark.parentElement;

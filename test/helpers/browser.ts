@@ -32,7 +32,7 @@ export interface Watched {
    * handles and shows in words (a refused key, a missing collection), not script errors.
    */
   errors: string[];
-  /** Requests to anywhere but 127.0.0.1 (blob: and data: URLs are local). */
+  /** Network requests to anywhere but 127.0.0.1. */
   foreign: string[];
 }
 
@@ -43,8 +43,8 @@ export async function watchedPage(browser: Browser, options: Parameters<Browser[
   const foreign: string[] = [];
   context.on("request", (request) => {
     const url = new URL(request.url());
-    if (url.protocol === "blob:" || url.protocol === "data:" || url.href === "about:blank") return;
-    if (url.hostname !== "127.0.0.1") foreign.push(request.url());
+    // Only network schemes leave the machine (blob:, data: and Chromium's built-in PDF viewer do not).
+    if (["http:", "https:", "ws:", "wss:", "ftp:"].includes(url.protocol) && url.hostname !== "127.0.0.1") foreign.push(request.url());
   });
   context.on("page", (page) => {
     page.on("console", (message) => {
