@@ -239,6 +239,7 @@ describe.skipIf(!chromiumPath)("web page in Chromium", () => {
     const page = await open(locked.url);
     await page.waitForSelector("#key-dialog[open]");
     expect(await page.isVisible("#key-error")).toBe(false);
+    expect(await page.textContent("#notice")).toBe("Error: This server needs its API key (401): enter it to continue.");
     await shot(page, "key-prompt");
     await page.fill("#key", "wrong-key");
     await page.click("#key-form button[type=submit]");

@@ -58,7 +58,7 @@ async function api(path, init) {
   let res;
   try { res = await fetch(path, { ...(init || {}), headers: authHeaders(init && init.headers) }); }
   catch (e) { if (e.name === "AbortError") throw e; throw new ApiError(0, "network", t("networkError")); }
-  if (res.status === 401) { askForKey(); throw new ApiError(401, "unauthorized", t("keyRefused")); }
+  if (res.status === 401) { askForKey(); throw new ApiError(401, "unauthorized", t(state.key ? "keyRefused" : "keyNeeded")); }
   if (!res.ok) throw await errorOf(res);
   return res;
 }
