@@ -136,7 +136,7 @@ describe.skipIf(!chromiumPath)("web page in Chromium", () => {
     expect(await page.$(".turn .error:not([hidden])")).toBeNull();
 
     // Reasoning: present, folded.
-    expect(await page.$eval("details.reasoning", (d) => ({ hidden: d.hidden, open: (d as HTMLDetailsElement).open, text: d.textContent }))).toMatchObject({ hidden: false, open: false });
+    expect(await page.$eval("details.reasoning", (d) => ({ hidden: (d as HTMLElement).hidden, open: (d as HTMLDetailsElement).open, text: d.textContent }))).toMatchObject({ hidden: false, open: false });
 
     // [n] links to its card; the card has its number, title, page and the cited part marked.
     const link = page.locator(".turn .text a.cite").first();
