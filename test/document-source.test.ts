@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestFiles } from "../ingest/pipeline.js";
 import { ingestSettings } from "../ingest/settings.js";
 import type { BlobStore } from "../src/blobs/blob-store.js";
-import { blobFolderFor, createFolderBlobStore } from "../src/blobs/folder-blob-store.js";
+import { blobFolderFor, createFolderBlobStore } from "../src/node/folder-blob-store.js";
 import { type Config, loadConfig } from "../src/config.js";
 import { createApp } from "../src/http/app.js";
 import { silentLogger } from "../src/logger.js";
-import { createProviders } from "../src/providers/registry.js";
+import { createRuntime } from "../src/runtime/create-runtime.js";
 import { openLanceStore } from "../src/store/lance-store.js";
 import type { VectorStore } from "../src/store/vector-store.js";
 import { E5 } from "./helpers/ingest-data.js";
@@ -37,7 +37,7 @@ describe("document originals", () => {
     config = loadConfig({ LANCEDB_URI: path.join(dir, "db"), SAMPLE_DOCS: "" });
     store = await openLanceStore({ uri: config.LANCEDB_URI });
     blobs = createFolderBlobStore(blobFolderFor(config.LANCEDB_URI));
-    app = createApp({ store, providers: createProviders(config), config, logger: silentLogger, ingest: settings, blobs });
+    app = createApp(createRuntime({ config, store, logger: silentLogger, blobs }));
   });
   afterAll(async () => {
     await store?.close();
@@ -70,12 +70,14 @@ describe("document originals", () => {
     expect((await readdir(path.join(`${config.LANCEDB_URI}-files`, "docs"))).sort()).toEqual([`${document_id}.bin`, `${document_id}.json`]);
   });
 
-  it("serves a GBK text file as UTF-8 and an HTML file sandboxed", async () => {
+  it("serves a GBK text file with its charset and an HTML file sandboxed", async () => {
     const gbk = new Uint8Array(await readFile(path.join(FIXTURES, "gbk-sample.txt")));
     const text = (await (await upload("gbk-sample.txt", gbk)).json()) as { document_id: string };
     const served = await app.request(`/v1/documents/${text.document_id}/source?collection=docs`);
-    expect(served.headers.get("content-type")).toBe("text/plain; charset=utf-8");
-    expect(await served.text()).toMatch(/[\u4e00-\u9fff]/);
+    expect(served.headers.get("content-type")).toBe("text/plain; charset=gb18030");
+    const bytes = new Uint8Array(await served.arrayBuffer());
+    expect(bytes).toEqual(gbk); // the original bytes
+    expect(new TextDecoder("gb18030").decode(bytes)).toMatch(/[\u4e00-\u9fff]{4}/);
 
     const html = new TextEncoder().encode("<html><body><h1>Lamp</h1><script>alert(1)</script><p>The lamp turns every ten seconds.</p></body></html>");
     const page = (await (await upload("lamp.html", html)).json()) as { document_id: string };
@@ -112,7 +114,7 @@ describe("document originals", () => {
   });
 
   it("with RAG_API_KEY the page and its assets are public, the API and the sources are not", async () => {
-    const locked = createApp({ store, providers: createProviders(config), config: { ...config, RAG_API_KEY: "k" }, logger: silentLogger, ingest: settings, blobs });
+    const locked = createApp(createRuntime({ config: { ...config, RAG_API_KEY: "k" }, store, logger: silentLogger, blobs }));
     const page = await locked.request("/", { headers: { "accept-language": "zh-CN,zh;q=0.9,en;q=0.5" } });
     expect(page.status).toBe(200);
     const html = await page.text();

@@ -206,7 +206,9 @@ async function openSource(c) {
       setTimeout(() => URL.revokeObjectURL(url.split("#")[0]), 60000);
       return;
     }
-    let text = await blob.text();
+    // Originals keep their bytes (a text file may be GBK): decode by the charset served with them.
+    const charset = /charset=([\w-]+)/i.exec(res.headers.get("content-type") || "");
+    let text = new TextDecoder(charset ? charset[1] : "utf-8").decode(await blob.arrayBuffer());
     if (/\.html?$/i.test(c.source)) text = new DOMParser().parseFromString(text, "text/html").body.textContent || "";
     showText(c, text);
   } catch (e) {

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import type { BlobMeta, BlobStore } from "./blob-store.js";
+import type { BlobMeta, BlobStore } from "../blobs/blob-store.js";
 
 /**
  * Node blob store: one folder per collection, `<id>.bin` with a `<id>.json` sidecar.
