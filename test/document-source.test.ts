@@ -1,4 +1,4 @@
-import { readFile, readdir } from "node:fs/promises";
+import { copyFile, mkdir, readFile, readdir, unlink } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,13 +12,16 @@ import { silentLogger } from "../src/logger.js";
 import { createRuntime } from "../src/runtime/create-runtime.js";
 import { openLanceStore } from "../src/store/lance-store.js";
 import type { VectorStore } from "../src/store/vector-store.js";
+import { startFakeProvider } from "./fake-provider/index.js";
+import { ingestEnv, runIngest } from "./helpers/ingest-cli.js";
 import { E5 } from "./helpers/ingest-data.js";
 import { scratchDir } from "./helpers/retrieval-data.js";
 
 /**
  * Originals kept beside the database: an upload keeps its file, `GET …/source` serves it
  * back (text re-encoded as UTF-8, HTML sandboxed), the listing says which documents have
- * one, delete removes it, and the ingest pipeline backfills documents stored before.
+ * one, delete removes it, the ingest command keeps originals too (and `--prune` drops
+ * them), and the pipeline backfills documents stored before.
  * Also: the web page and its assets stay public when RAG_API_KEY is set.
  */
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -112,6 +115,40 @@ describe("document originals", () => {
     expect(again.files[0]!.status).toBe("unchanged");
     expect((await blobs.get("older", id))?.bytes).toEqual(bytes);
   });
+
+  it("the ingest command keeps originals beside the database, and --prune removes them", async () => {
+    const fake = await startFakeProvider({ flavor: "nim" });
+    try {
+      const folder = path.join(dir, "to-ingest");
+      await mkdir(folder, { recursive: true });
+      for (const name of ["four-pages.pdf", "harbour-notes.md"]) await copyFile(path.join(FIXTURES, "web", name), path.join(folder, name));
+      const uri = path.join(dir, "cli-db");
+      const env = ingestEnv(fake, uri);
+      const first = await runIngest([folder, "--collection", "cli"], env);
+      expect(first.code, first.stderr).toBe(0);
+      const kept = createFolderBlobStore(blobFolderFor(uri));
+      const cliStore = await openLanceStore({ uri });
+      const docs = await (await cliStore.openExistingCollection("cli")).listDocuments();
+      await cliStore.close();
+      expect(docs).toHaveLength(2);
+      for (const doc of docs) {
+        const blob = await kept.get("cli", doc.documentId);
+        expect(blob?.bytes).toEqual(new Uint8Array(await readFile(doc.source)));
+        expect(blob?.meta.name).toBe(doc.source);
+      }
+      const md = docs.find((d) => d.source.endsWith(".md"))!;
+      expect((await kept.head("cli", md.documentId))?.contentType).toBe("text/markdown");
+      expect((await kept.head("cli", docs.find((d) => d !== md)!.documentId))?.pages).toBe(4);
+
+      await unlink(md.source);
+      const pruned = await runIngest([folder, "--collection", "cli", "--prune"], env);
+      expect(pruned.code, pruned.stderr).toBe(0);
+      expect(await kept.head("cli", md.documentId)).toBeUndefined();
+      expect(await kept.head("cli", docs.find((d) => d !== md)!.documentId)).toBeDefined();
+    } finally {
+      await fake.close();
+    }
+  }, 120_000);
 
   it("with RAG_API_KEY the page and its assets are public, the API and the sources are not", async () => {
     const locked = createApp(createRuntime({ config: { ...config, RAG_API_KEY: "k" }, store, logger: silentLogger, blobs }));

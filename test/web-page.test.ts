@@ -26,6 +26,7 @@ describe.skipIf(!chromiumPath)("web page in Chromium", () => {
   let root: string;
   let server: RunningServer;
   let locked: RunningServer;
+  let offline: RunningServer;
   let browser: Browser;
   const opened: Watched[] = [];
 
@@ -36,12 +37,14 @@ describe.skipIf(!chromiumPath)("web page in Chromium", () => {
     // No retries: a provider failure shows at once instead of after the backoff.
     server = await startServer(childEnv(fake, path.join(root, "db"), { PROVIDER_MAX_RETRIES: "0" }));
     locked = await startServer(childEnv(fake, path.join(root, "locked"), { RAG_API_KEY: KEY }));
+    // No provider at all: the sample documents by keyword, extractive answers.
+    offline = await startServer(childEnv(undefined, path.join(root, "offline"), { SAMPLE_DOCS: "data/samples" }));
     browser = await launchChromium(chromiumPath!);
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([server?.stop(), locked?.stop()]);
+    await Promise.all([server?.stop(), locked?.stop(), offline?.stop()]);
     await fake?.close();
     if (root) await rm(root, { recursive: true, force: true });
   });
@@ -258,6 +261,24 @@ describe.skipIf(!chromiumPath)("web page in Chromium", () => {
     await page.waitForSelector("html[data-ready]");
     expect(await page.$("#key-dialog[open]")).toBeNull();
     expect(await page.isVisible("#forget-key")).toBe(true);
+  });
+
+  it("without provider keys: says the answer is extractive, and says when no passage matched", async () => {
+    const page = await open(offline.url);
+    expect(await page.$$eval("#model option", (options) => options.map((o) => o.textContent))).toEqual(["No chat model (extractive answers)"]);
+    await page.fill("#question", "Why are there two high tides a day?");
+    await page.press("#question", "Enter");
+    await page.waitForSelector("#t1 .a[aria-busy=false]", { timeout: 20_000 });
+    expect(await page.textContent("#t1 .text")).toMatch(/two high tides/);
+    expect(await page.$$eval("#t1 .badge", (badges) => badges.map((b) => b.textContent))).toContain("Extractive answer: sentences quoted from the passages, no chat model wrote it.");
+    expect(await page.textContent("#t1 .card.cited .title")).toBe("Tides and the Moon");
+
+    await page.fill("#question", "zqxv plorth wibbling");
+    await page.press("#question", "Enter");
+    await page.waitForSelector("#t2 .a[aria-busy=false]", { timeout: 20_000 });
+    expect(await page.$$eval("#t2 .badge", (badges) => badges.map((b) => b.textContent))).toEqual(["No passage in this collection matched the question."]);
+    expect(await page.$$("#t2 .card")).toHaveLength(0);
+    await shot(page, "extractive-and-no-passage");
   });
 
   it("shows a provider failure in words, not JSON", async () => {

@@ -362,8 +362,8 @@ async function copyAnswer(turn, status) {
 function handle(turn, event, data) {
   if (event === "citations") {
     turn.citations = data.citations;
-    if (data.answer_mode === "extractive") badge(turn, "extractive");
     if (data.citations.length === 0) badge(turn, "noPassages");
+    else if (data.answer_mode === "extractive") badge(turn, "extractive");
     renderCards(turn, []);
   } else if (event === "reasoning") {
     turn.details.hidden = false;
