@@ -83,12 +83,10 @@ function applyLang() {
   $("lang").value = state.lang;
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
   for (const node of document.querySelectorAll("[data-i18n-placeholder]")) node.placeholder = t(node.dataset.i18nPlaceholder);
-  for (const node of document.querySelectorAll("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
   $("docs-heading").textContent = t("docsFor", { name: state.collection });
   renderModels(state.models);
   renderDocs(state.docs);
 }
-const labelled = (k, attrs) => el("span", { ...(attrs || {}), "data-i18n": k, text: t(k) });
 
 // --- catalogue ---------------------------------------------------------------
 async function loadCollections() {

@@ -4,7 +4,6 @@
  * language without a reload. `{name}` marks a value filled in at run time.
  */
 const en = {
-  title: "askdocs",
   tagline: "Ask your documents; check every answer against its page.",
   tabAsk: "Ask",
   tabDocs: "Documents",
@@ -75,7 +74,6 @@ export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;
 
 const zh: Messages = {
-  title: "askdocs",
   tagline: "向文档提问；每个回答都能对照原文页码核实。",
   tabAsk: "提问",
   tabDocs: "文档",
