@@ -303,6 +303,15 @@ describe.skipIf(!chromiumPath)("web page in Chromium", () => {
   it("passes axe-core with no serious or critical violations, light and dark, and fits a phone", async () => {
     for (const colorScheme of ["light", "dark"] as const) {
       const page = await open(server.url, { colorScheme });
+      if (colorScheme === "light") {
+        // Keyboard: Tab walks through every control in reading order.
+        const order: string[] = [];
+        for (let i = 0; i < 8; i++) {
+          await page.keyboard.press("Tab");
+          order.push(await page.evaluate(() => document.activeElement?.id ?? ""));
+        }
+        expect(order).toEqual(["tab-ask", "tab-docs", "collection", "lang", "model", "question", "send", ""]);
+      }
       await useCollection(page, "web");
       await page.fill("#question", "When does the morning ferry leave?");
       await page.press("#question", "Enter");
