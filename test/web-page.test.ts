@@ -127,6 +127,9 @@ describe.skipIf(!chromiumPath)("web page in Chromium", () => {
     expect(await page.$$(".turn")).toHaveLength(0);
     await page.type("#question", "about the font?");
     await page.press("#question", "Enter");
+    // While it streams, the send button stops it.
+    await page.waitForSelector("#send[data-i18n=stop]");
+    expect(await page.textContent("#send")).toBe("Stop");
 
     // Streaming: the answer grows while the turn is still busy.
     await page.waitForFunction(() => (document.querySelector(".turn .text")?.textContent ?? "").length > 0);
@@ -183,9 +186,11 @@ describe.skipIf(!chromiumPath)("web page in Chromium", () => {
     expect(await card.locator(".badge").textContent()).toBe("已引用");
     await shot(page, "answer-zh");
 
-    // The switch changes the language in place, and the choice sticks.
+    // The switch changes the language in place, answers already on screen included, and the choice sticks.
     await page.selectOption("#lang", "en");
     expect(await page.textContent("#tab-ask")).toBe("Ask");
+    expect(await card.locator(".where").textContent()).toBe("p. 1");
+    expect(await card.locator("button").textContent()).toBe("Open source (p. 1)");
     await page.reload();
     await page.waitForSelector("html[data-ready]");
     expect(await page.textContent("#tab-ask")).toBe("Ask");

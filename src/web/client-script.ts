@@ -16,7 +16,7 @@ const state = {
   lang: store("localStorage")?.getItem(LANG) || (/^zh/i.test(navigator.language) ? "zh" : "en"),
   key: store("sessionStorage")?.getItem(KEY) || store("localStorage")?.getItem(KEY) || "",
   collection: store("localStorage")?.getItem(COLL) || "default",
-  collections: [], streaming: null, turns: 0,
+  collections: [], streaming: null, turns: [],
 };
 
 function t(k, vars) {
@@ -86,6 +86,8 @@ function applyLang() {
   $("docs-heading").textContent = t("docsFor", { name: state.collection });
   renderModels(state.models);
   renderDocs(state.docs);
+  // Cards carry translated page labels and buttons: redraw them in the new language.
+  for (const turn of state.turns) if (turn.citations.length) renderCards(turn, turn.cited || []);
 }
 
 // --- catalogue ---------------------------------------------------------------
@@ -288,7 +290,7 @@ function pagesOf(c) {
   return c.page_end && c.page_end !== c.page ? t("pages", { from: c.page, to: c.page_end }) : t("page", { n: c.page });
 }
 function newTurn(question) {
-  const id = "t" + ++state.turns;
+  const id = "t" + (state.turns.length + 1);
   $("empty")?.remove();
   const parts = {
     id,
@@ -304,8 +306,9 @@ function newTurn(question) {
   parts.details = el("details", { class: "reasoning", hidden: true }, el("summary", { "data-i18n": "reasoning", text: t("reasoning") }), parts.reasoning);
   parts.box = el("div", { class: "a", "aria-busy": "true" }, el("h3", { class: "visually-hidden", "data-i18n": "answer", text: t("answer") }), parts.status, parts.details, parts.text, parts.badges, parts.error, parts.cards, parts.tools);
   const turn = el("article", { class: "turn", id, "aria-label": question.slice(0, 80) },
-    el("div", { class: "q" }, el("span", { class: "visually-hidden", text: t("you") + ": " }), question), parts.box);
+    el("div", { class: "q" }, el("span", { class: "visually-hidden", "data-i18n": "you", text: t("you") }), question), parts.box);
   $("conversation").append(turn);
+  state.turns.push(parts);
   turn.scrollIntoView({ block: "end" });
   return parts;
 }
