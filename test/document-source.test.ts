@@ -1,3 +1,10 @@
+/**
+ * Originals kept beside the database: an upload keeps its file, `GET …/source` serves it
+ * back (text re-encoded as UTF-8, HTML sandboxed), the listing says which documents have
+ * one, delete removes it, the ingest command keeps originals too (and `--prune` drops
+ * them), and the pipeline backfills documents stored before.
+ * Also: the web page and its assets stay public when RAG_API_KEY is set.
+ */
 import { copyFile, mkdir, readFile, readdir, unlink } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,13 +24,6 @@ import { ingestEnv, runIngest } from "./helpers/ingest-cli.js";
 import { E5 } from "./helpers/ingest-data.js";
 import { scratchDir } from "./helpers/retrieval-data.js";
 
-/**
- * Originals kept beside the database: an upload keeps its file, `GET …/source` serves it
- * back (text re-encoded as UTF-8, HTML sandboxed), the listing says which documents have
- * one, delete removes it, the ingest command keeps originals too (and `--prune` drops
- * them), and the pipeline backfills documents stored before.
- * Also: the web page and its assets stay public when RAG_API_KEY is set.
- */
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const settings = ingestSettings(E5);
 

@@ -1,3 +1,10 @@
+/**
+ * The web page in a real headless Chromium against the real server (the fake provider
+ * stands in for NIM): upload through the page, ask in English and Chinese, open a
+ * cited page, delete, the key prompt, a provider failure, and an axe-core check.
+ * Every page must log no console error and send no request beyond 127.0.0.1.
+ * Screenshots of the main states land in test/screenshots/ (ignored by git).
+ */
 import { readFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,13 +15,6 @@ import { type FakeProvider, startFakeProvider } from "./fake-provider/index.js";
 import { INSTALL_HINT, type Watched, findChromium, launchChromium, seriousViolations, watchedPage } from "./helpers/browser.js";
 import { type RunningServer, childEnv, startServer } from "./helpers/server.js";
 
-/**
- * The web page in a real headless Chromium against the real server (the fake provider
- * stands in for NIM): upload through the page, ask in English and Chinese, open a
- * cited page, delete, the key prompt, a provider failure, and an axe-core check.
- * Every page must log no console error and send no request beyond 127.0.0.1.
- * Screenshots of the main states land in test/screenshots/ (ignored by git).
- */
 const FIXTURES = fileURLToPath(new URL("./fixtures/web/", import.meta.url));
 const SHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
 const KEY = "page-test-key";

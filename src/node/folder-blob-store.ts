@@ -1,14 +1,14 @@
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { z } from "zod";
-import type { BlobMeta, BlobStore } from "../blobs/blob-store.js";
-
 /**
  * Node blob store: one folder per collection, `<id>.bin` with a `<id>.json` sidecar.
  * Writes go to a temporary name and are renamed into place, so a reader never sees half
  * a file. Ids and collection names are validated by the HTTP layer and the store
  * (hex ids, `[A-Za-z0-9_-]` names); they are checked again here because they become paths.
  */
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import type { BlobMeta, BlobStore } from "../blobs/blob-store.js";
+
 const SAFE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
 const metaSchema = z.object({ name: z.string(), contentType: z.string(), size: z.number(), pages: z.number().optional(), storedAt: z.number() });

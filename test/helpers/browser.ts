@@ -1,13 +1,13 @@
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
-
 /**
  * Headless Chromium for the web page's tests and benchmark: Debian's own `chromium`
  * package (the registry's browser downloads do not work here), driven by playwright-core.
  * `--no-sandbox` because CI runs as root, where Chromium's sandbox refuses to start.
  */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
+
 const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
 
 export const INSTALL_HINT = "install Chromium to run them: `sudo apt-get install -y chromium` (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium or Chrome executable";
