@@ -55,7 +55,7 @@ describe("document originals", () => {
   };
 
   it("keeps an uploaded PDF and serves the same bytes back, with its page count in the listing", async () => {
-    const pdf = new Uint8Array(await readFile(path.join(FIXTURES, "web", "four-pages.pdf")));
+    const pdf = new Uint8Array(await readFile(path.join(FIXTURES, "pdfs", "004-pdflatex-4-pages_pdflatex-4-pages.pdf")));
     const created = await upload("four-pages.pdf", pdf);
     expect(created.status).toBe(201);
     const { document_id } = (await created.json()) as { document_id: string };
@@ -121,7 +121,8 @@ describe("document originals", () => {
     try {
       const folder = path.join(dir, "to-ingest");
       await mkdir(folder, { recursive: true });
-      for (const name of ["four-pages.pdf", "harbour-notes.md"]) await copyFile(path.join(FIXTURES, "web", name), path.join(folder, name));
+      await copyFile(path.join(FIXTURES, "pdfs", "004-pdflatex-4-pages_pdflatex-4-pages.pdf"), path.join(folder, "four-pages.pdf"));
+      await copyFile(path.join(FIXTURES, "web", "harbour-notes.md"), path.join(folder, "harbour-notes.md"));
       const uri = path.join(dir, "cli-db");
       const env = ingestEnv(fake, uri);
       const first = await runIngest([folder, "--collection", "cli"], env);

@@ -15,7 +15,13 @@ import { type FakeProvider, startFakeProvider } from "./fake-provider/index.js";
 import { INSTALL_HINT, type Watched, findChromium, launchChromium, seriousViolations, watchedPage } from "./helpers/browser.js";
 import { type RunningServer, childEnv, startServer } from "./helpers/server.js";
 
-const FIXTURES = fileURLToPath(new URL("./fixtures/web/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
+/** Uploaded under short names: the PDFs of test/fixtures/pdfs (see LICENCES.md) and a note of ours. */
+const FILES = {
+  "four-pages.pdf": "pdfs/004-pdflatex-4-pages_pdflatex-4-pages.pdf",
+  "chinese-credits.pdf": "pdfs/unstructured_simplified_chinese.pdf",
+  "harbour-notes.md": "web/harbour-notes.md",
+} as const;
 const SHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
 const KEY = "page-test-key";
 const chromiumPath = findChromium();
@@ -78,7 +84,7 @@ describe.skipIf(!chromiumPath)("web page in Chromium", () => {
     await useCollection(page, "web");
     await page.click("#tab-docs");
     await expect.poll(() => page.textContent("#docs-heading")).toBe("Documents in “web”");
-    const fixture = async (name: string, mimeType: string) => ({ name, mimeType, buffer: await readFile(path.join(FIXTURES, name)) });
+    const fixture = async (name: keyof typeof FILES, mimeType: string) => ({ name, mimeType, buffer: await readFile(path.join(FIXTURES, FILES[name])) });
     await page.setInputFiles("#files", [
       await fixture("four-pages.pdf", "application/pdf"),
       await fixture("chinese-credits.pdf", "application/pdf"),
@@ -208,7 +214,7 @@ describe.skipIf(!chromiumPath)("web page in Chromium", () => {
     await viewer.waitForURL(/^blob:/);
     expect(viewer.url()).toMatch(new RegExp(`^blob:${server.url}/[0-9a-f-]+#page=${page1}$`));
     const bytes = await page.evaluate(async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer()).length, viewer.url().split("#")[0]!);
-    expect(bytes).toBe((await readFile(path.join(FIXTURES, "four-pages.pdf"))).length);
+    expect(bytes).toBe((await readFile(path.join(FIXTURES, FILES["four-pages.pdf"]))).length);
     await viewer.close();
 
     await page.fill("#question", "Who rings the harbour bell on New Year's Eve?");
