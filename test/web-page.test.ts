@@ -92,7 +92,9 @@ describe.skipIf(!chromiumPath)("web page in Chromium", () => {
       { name: "minutes.docx", mimeType: "application/octet-stream", buffer: Buffer.from("not a supported file") },
     ]);
     await page.waitForFunction(() => document.querySelectorAll("#uploads li[data-outcome]").length === 4, undefined, { timeout: 30_000 });
-    const rows = await page.$$eval("#uploads li", (lis) => lis.map((li) => ({ name: li.firstChild!.textContent, bar: !!li.querySelector("progress"), outcome: li.dataset.outcome, text: li.querySelector(".outcome")!.textContent })));
+    const rows = await page.$$eval("#uploads li", (lis) =>
+      lis.map((li) => ({ name: li.firstChild!.textContent, bar: !!li.querySelector("progress"), outcome: li.dataset.outcome, text: li.querySelector(".outcome")!.textContent })),
+    );
     expect(rows.slice(0, 3).map((r) => [r.name, r.bar, r.outcome])).toEqual([
       ["four-pages.pdf", true, "ok"],
       ["chinese-credits.pdf", true, "ok"],

@@ -99,7 +99,7 @@ export function Page({ lang, scriptUrl, styleUrl }: PageProps) {
 
           <section id="docs" class="panel" aria-labelledby="docs-heading" hidden>
             <div class="docs-head">
-              <h2 id="docs-heading"></h2>
+              <h2 id="docs-heading">{m.docsFor.replace("{name}", "default")}</h2>
               <button type="button" id="refresh" class="quiet" data-i18n="refresh">
                 {m.refresh}
               </button>
@@ -168,7 +168,7 @@ export function Page({ lang, scriptUrl, styleUrl }: PageProps) {
 
         <dialog id="source-dialog" class="wide" aria-labelledby="source-title">
           <form method="dialog">
-            <h2 id="source-title"></h2>
+            <h2 id="source-title">{m.openSource}</h2>
             <pre id="source-text" class="source-text" tabindex={0}></pre>
             <div class="actions">
               <button type="submit" data-i18n="close">

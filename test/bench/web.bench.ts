@@ -87,7 +87,9 @@ try {
       await browser.close();
     }
     console.log(`\nTime to interactive, headless Chromium, local server, cold cache, median of ${runs}:`);
-    console.log(`  DOMContentLoaded ${median(dcl).toFixed(1)} ms · load ${median(load).toFixed(1)} ms · interactive (askdocs:ready) ${median(ready).toFixed(1)} ms (min ${Math.min(...ready).toFixed(1)}, max ${Math.max(...ready).toFixed(1)})`);
+    console.log(
+      `  DOMContentLoaded ${median(dcl).toFixed(1)} ms · load ${median(load).toFixed(1)} ms · interactive (askdocs:ready) ${median(ready).toFixed(1)} ms (min ${Math.min(...ready).toFixed(1)}, max ${Math.max(...ready).toFixed(1)})`,
+    );
   }
 } finally {
   await server.stop();
