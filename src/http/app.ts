@@ -19,6 +19,7 @@ import { mcpRoutes } from "./routes/mcp.js";
 import { openaiRoutes } from "./routes/openai.js";
 import { OPEN_REFERENCE_PATHS, referenceRoutes } from "./routes/reference.js";
 import { searchRoutes } from "./routes/search.js";
+import { WEB_PATHS, webRoutes } from "../web/web-routes.js";
 
 /** JSON bodies are questions, not documents: 1 MB is plenty. */
 const JSON_LIMIT = 1024 * 1024;
@@ -39,7 +40,7 @@ export function createApp(deps: Runtime): Hono {
     // browser send their own (`x-stainless-*`, `anthropic-version`, `x-api-key`), MCP clients `mcp-*`.
     app.use(cors({ origin: origins.includes("*") ? "*" : origins, allowMethods: ["GET", "POST", "DELETE", "OPTIONS"] }));
   }
-  if (deps.config.RAG_API_KEY) app.use(bearerAuth({ token: deps.config.RAG_API_KEY, open: ["/health", ...OPEN_REFERENCE_PATHS], apiKeyHeader: ["/anthropic/"] }));
+  if (deps.config.RAG_API_KEY) app.use(bearerAuth({ token: deps.config.RAG_API_KEY, open: ["/health", ...WEB_PATHS, ...OPEN_REFERENCE_PATHS], apiKeyHeader: ["/anthropic/"] }));
   const jsonLimit = bodyLimit({
     maxSize: JSON_LIMIT,
     onError: () => {
@@ -65,6 +66,7 @@ export function createApp(deps: Runtime): Hono {
     });
   });
 
+  app.route("/", webRoutes());
   app.route("/", catalogRoutes(deps));
   app.route("/", searchRoutes(deps));
   app.route("/", askRoutes(deps));

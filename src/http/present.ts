@@ -6,6 +6,7 @@
  * since every chat client shows text but few read extra fields.
  */
 import type { Passage } from "../answer/context.js";
+import type { BlobMeta } from "../blobs/blob-store.js";
 import type { CollectionInfo, DocumentInfo, SearchHit } from "../store/vector-store.js";
 
 export function presentHit(hit: SearchHit) {
@@ -26,8 +27,18 @@ export function presentCollection(col: CollectionInfo) {
   return { name: col.name, embed_model: col.embedModel, dims: col.dims, documents: col.documents, chunks: col.chunks };
 }
 
-export function presentDocument(doc: DocumentInfo) {
-  return { document_id: doc.documentId, source: doc.source, title: doc.title, chunks: doc.chunks, content_hash: doc.contentHash, ingested_at: new Date(doc.ingestedAt).toISOString() };
+/** A document as listed; `original` is its kept file (blob store), when there is one. */
+export function presentDocument(doc: DocumentInfo, original: BlobMeta | undefined) {
+  return {
+    document_id: doc.documentId,
+    source: doc.source,
+    title: doc.title,
+    chunks: doc.chunks,
+    pages: original?.pages ?? null,
+    original: original !== undefined,
+    content_hash: doc.contentHash,
+    ingested_at: new Date(doc.ingestedAt).toISOString(),
+  };
 }
 
 export type Citation = ReturnType<typeof presentHit> & { n: number; cited: boolean; chunk_ids: string[] };

@@ -114,7 +114,9 @@ export function createMcpServer(rt: Runtime): McpServer {
       annotations: { title: "List documents", ...readOnly },
     },
     guarded(rt, "list_documents", async (args) => {
-      const documents = (await (await rt.store.openExistingCollection(args.collection)).listDocuments()).map(presentDocument);
+      const docs = await (await rt.store.openExistingCollection(args.collection)).listDocuments();
+      const originals = await Promise.all(docs.map((d) => rt.blobs?.head(args.collection, d.documentId)));
+      const documents = docs.map((d, i) => presentDocument(d, originals[i]));
       const text = documents.length === 0 ? `"${args.collection}" holds no documents.` : documents.map((d) => `${d.source}${d.title && d.title !== d.source ? ` (${d.title})` : ""}: ${d.chunks} chunks`).join("\n");
       return reply(text, { collection: args.collection, documents });
     }),

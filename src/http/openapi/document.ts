@@ -25,7 +25,8 @@ interface Operation {
   multipart?: boolean;
   query?: z.ZodObject;
   params?: z.ZodObject;
-  ok: { status?: number; description: string; schema?: z.ZodType; stream?: string };
+  /** `binary`: the body is a file's bytes rather than JSON. */
+  ok: { status?: number; description: string; schema?: z.ZodType; stream?: string; binary?: boolean };
   errors: Shape;
   /** Served without the API key. */
   open?: boolean;
@@ -92,6 +93,17 @@ const OPERATIONS: Operation[] = [
     errors: "askdocs",
   },
   { method: "get", path: "/v1/documents", tag: "askdocs", summary: "List a collection's documents", query: collectionQuery, ok: { description: "The documents", schema: responses.documentsResponse }, errors: "askdocs" },
+  {
+    method: "get",
+    path: "/v1/documents/{id}/source",
+    tag: "askdocs",
+    summary: "The document's original file",
+    description: "As uploaded or ingested, with its media type; what a citation links to (`#page=n` for PDFs).",
+    params: documentPath,
+    query: collectionQuery,
+    ok: { description: "The file's bytes", binary: true },
+    errors: "askdocs",
+  },
   { method: "delete", path: "/v1/documents/{id}", tag: "askdocs", summary: "Delete a document", params: documentPath, query: collectionQuery, ok: { description: "Deleted" }, errors: "askdocs" },
   {
     method: "get",
@@ -147,10 +159,12 @@ const ERROR_STATUSES: Record<string, string> = {
 
 function operation(op: Operation) {
   const error = { description: "", content: { "application/json": { schema: schema(ERROR_BODIES[op.errors], "output") } } };
-  const okContent = {
-    "application/json": { schema: op.ok.schema ? schema(op.ok.schema, "output") : { type: "object" } },
-    ...(op.ok.stream ? { "text/event-stream": { schema: { type: "string", description: op.ok.stream } } } : {}),
-  };
+  const okContent = op.ok.binary
+    ? { "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } } }
+    : {
+        "application/json": { schema: op.ok.schema ? schema(op.ok.schema, "output") : { type: "object" } },
+        ...(op.ok.stream ? { "text/event-stream": { schema: { type: "string", description: op.ok.stream } } } : {}),
+      };
   const body = op.multipart
     ? {
         required: true,

@@ -47,7 +47,18 @@ export const collectionsResponse = z.strictObject({
 
 export const documentsResponse = z.strictObject({
   collection: z.string(),
-  data: z.array(z.strictObject({ document_id: z.string(), source: z.string(), title: z.string(), chunks: z.number().int(), content_hash: z.string(), ingested_at: z.string() })),
+  data: z.array(
+    z.strictObject({
+      document_id: z.string(),
+      source: z.string(),
+      title: z.string(),
+      chunks: z.number().int(),
+      pages: z.number().int().nullable().describe("Pages of the kept original, when known"),
+      original: z.boolean().describe("Whether the original file is kept (GET /v1/documents/{id}/source)"),
+      content_hash: z.string(),
+      ingested_at: z.string(),
+    }),
+  ),
 });
 
 export const askdocsErrorBody = z.strictObject({
