@@ -5,6 +5,7 @@ import { type ChatModel, createChatModel, listModels } from "./chat.js";
 import { type Embedder, createEmbedder } from "./embed.js";
 import { embedModelProfile } from "./embed-models.js";
 import { createPacer } from "./pacing.js";
+import { configuredSecrets, createRedactor } from "./redact.js";
 import { type Reranker, createReranker, hostedRerankPath } from "./rerank.js";
 import { type Transport, createTransport } from "./transport.js";
 
@@ -56,6 +57,8 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
     retry: { maxRetries: config.PROVIDER_MAX_RETRIES, ...(options.baseDelayMs === undefined ? {} : { baseDelayMs: options.baseDelayMs }) },
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+    // Every secret, not just the transport's own: a provider may echo any header or a key pasted into a prompt.
+    redact: createRedactor(configuredSecrets(config)),
     onRetry: (info: { provider: string; attempt: number; delayMs: number; kind: string; status?: number | undefined }) =>
       logger.warn("provider retry", { provider: info.provider, attempt: info.attempt, kind: info.kind, status: info.status, delay_ms: Math.round(info.delayMs) }),
   };

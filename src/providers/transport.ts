@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { type Pacer, QueueFullError } from "./pacing.js";
-import { ProviderError, classifyHttpFailure } from "./provider-error.js";
+import { ProviderError, classifyHttpFailure, redactProviderError } from "./provider-error.js";
+import { type Redactor, createRedactor } from "./redact.js";
 import { type RetryPolicy, defaultRetryPolicy, retryDelayMs, sleep } from "./retry.js";
 
 /**
@@ -28,6 +29,8 @@ export interface TransportOptions {
   /** Longest total wait for a 202 result (default 600000). */
   pollTimeoutMs?: number;
   onRetry?: (info: RetryInfo) => void;
+  /** Removes every configured secret from provider text (default: this transport's own key). */
+  redact?: Redactor;
 }
 
 export interface RetryInfo {
@@ -55,6 +58,8 @@ export interface Transport {
   postStream(path: string, body: unknown, options?: CallOptions): Promise<Response>;
   /** Retries counted since creation, for reports. */
   readonly retries: number;
+  /** Applied to every provider text that reaches a message; stream readers use it too. */
+  readonly redact: Redactor;
 }
 
 class AttemptTimeout extends Error {}
@@ -73,8 +78,8 @@ export function createTransport(options: TransportOptions): Transport {
     ...extra,
   });
 
-  /** Keys must never reach a message, even if a server echoes them back. */
-  const redact = (text: string) => (options.apiKey ? text.split(options.apiKey).join("[redacted]") : text);
+  /** Keys must never reach a message, even if a server echoes them back (whole, in part, or escaped). */
+  const redact = options.redact ?? createRedactor([options.apiKey]);
 
   const networkError = (error: unknown): ProviderError => {
     const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
@@ -83,7 +88,8 @@ export function createTransport(options: TransportOptions): Transport {
   };
 
   async function fail(response: Response, model?: string): Promise<never> {
-    const rawText = redact(await response.text().catch(() => ""));
+    // Decoded first, redacted after (in `attempt`): a `\u`-escaped echo only shows itself once parsed.
+    const rawText = await response.text().catch(() => "");
     let body: unknown;
     try {
       body = JSON.parse(rawText);
@@ -128,7 +134,7 @@ export function createTransport(options: TransportOptions): Transport {
       if (!response.ok) await fail(response, call.model);
       return await consume(response);
     } catch (error) {
-      if (error instanceof ProviderError) throw error;
+      if (error instanceof ProviderError) throw redactProviderError(error, redact);
       if (call.signal?.aborted) throw call.signal.reason;
       if (controller.signal.aborted) {
         throw new ProviderError({ provider, kind: "timeout", message: `${provider} did not answer within ${Math.round(timeoutMs / 100) / 10} s.` });
@@ -198,6 +204,7 @@ export function createTransport(options: TransportOptions): Transport {
   return {
     provider,
     baseURL: options.baseURL,
+    redact,
     get retries() {
       return retries;
     },
