@@ -7,7 +7,8 @@ import { AppError, NotFoundError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Providers } from "../providers/registry.js";
 import type { VectorStore } from "../store/vector-store.js";
-import { bearerAuth } from "./auth.js";
+import { bearerAuth, presentsToken } from "./auth.js";
+import { browserGuard, defaultAllowedHosts } from "./browser-guard.js";
 import { errorHandler } from "./error-handler.js";
 import { requestLog } from "./request-log.js";
 import { askRoutes } from "./routes/ask.js";
@@ -41,7 +42,15 @@ export function createApp(deps: AppDeps): Hono {
     const origins = deps.config.CORS_ORIGINS;
     app.use(cors({ origin: origins.includes("*") ? "*" : origins, allowHeaders: ["Authorization", "Content-Type"], allowMethods: ["GET", "POST", "DELETE", "OPTIONS"] }));
   }
-  if (deps.config.RAG_API_KEY) app.use(bearerAuth({ token: deps.config.RAG_API_KEY, open: ["/health"] }));
+  app.use(
+    browserGuard({
+      allowedHosts: deps.config.ALLOWED_HOSTS ?? defaultAllowedHosts(deps.config.HOST),
+      corsOrigins: deps.config.CORS_ORIGINS,
+      multipartRoutes: ["/v1/documents"],
+    }),
+  );
+  const apiKey = deps.config.RAG_API_KEY;
+  if (apiKey) app.use(bearerAuth({ token: apiKey, open: ["/health"] }));
   const jsonLimit = bodyLimit({
     maxSize: JSON_LIMIT,
     onError: () => {
@@ -52,6 +61,8 @@ export function createApp(deps: AppDeps): Hono {
   app.use("/v1/ask", jsonLimit);
 
   app.get("/health", async (c) => {
+    // With an API key set, an anonymous caller learns only that the service is up (for probes), not its set-up.
+    if (apiKey && !(await presentsToken(c.req.header("authorization"), apiKey))) return c.json({ status: "ok" });
     const store = await deps.store.listCollections().then(
       (list) => ({ ok: true, collections: list.length }),
       (error: Error) => ({ ok: false, error: error.message }),

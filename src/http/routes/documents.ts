@@ -4,16 +4,16 @@ import { collectionName, collectionQuery, documentPath } from "../schemas.js";
 import { AppError, InvalidRequestError, NotFoundError } from "../../errors.js";
 import { detectFormat, LoadError } from "../../../ingest/loaders/index.js";
 import { ingestFiles } from "../../../ingest/pipeline.js";
+import { uploadName } from "../../../ingest/source-name.js";
 import type { Collection } from "../../store/vector-store.js";
 import type { AppDeps } from "../app.js";
+import { readUploadForm } from "../multipart.js";
 import { pathParams, queryParams } from "../validate.js";
 
 /**
  * `POST /v1/documents` runs one uploaded file through the same pipeline as the ingest
  * command (re-uploading a name replaces that document); `GET` lists, `DELETE` removes.
  */
-const uploadName = (name: string) => name.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f]/g, "").trim().slice(0, 255);
-
 /** Uploads come one by one: index upkeep waits for a quiet moment instead of running per file. */
 const UPKEEP_DELAY_MS = 10_000;
 
@@ -44,13 +44,11 @@ export function documentRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      if (!c.req.header("content-type")?.startsWith("multipart/form-data")) {
-        throw new AppError(415, "unsupported_media_type", "Send the file as multipart/form-data with a `file` field.");
-      }
-      const form = await c.req.parseBody();
+      const form = await readUploadForm(c);
+      if (Array.isArray(form.file)) throw new InvalidRequestError("Send one file per request in the field `file`.", [{ path: "file", message: "more than one file" }]);
       const file = form.file;
       if (!(file instanceof File)) throw new InvalidRequestError("Missing file: send it in the multipart field `file`.", [{ path: "file", message: "required" }]);
-      const collection = collectionName.safeParse(typeof form.collection === "string" && form.collection !== "" ? form.collection : undefined);
+      const collection = collectionName.safeParse(form.collection === "" ? undefined : form.collection);
       if (!collection.success) throw new InvalidRequestError(`Invalid collection: ${collection.error.issues[0]!.message}`, [{ path: "collection", message: collection.error.issues[0]!.message }]);
       const name = uploadName(file.name);
       if (!name || !detectFormat(name)) throw new LoadError("unsupported", `Unsupported file type "${name}": askdocs reads .pdf, .md, .markdown, .html, .htm, .txt and .text.`);
