@@ -104,8 +104,8 @@ export const envSchema = z.object({
   /** Comma-separated allowed origins for browser clients; unset = CORS off. `*` allows any. */
   CORS_ORIGINS: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()).transform((v) => (v ? v.split(",").map((o) => o.trim()).filter(Boolean) : [])),
   /**
-   * Host names the server answers to, against DNS rebinding (comma-separated, port optional);
-   * unset = the listen address (HOST) and localhost names; `*` = any (behind a proxy that checks Host).
+   * More host names the server answers to, against DNS rebinding (comma-separated, port optional);
+   * the listen address (HOST) and localhost names are always accepted; `*` = any (behind a proxy that checks Host).
    */
   ALLOWED_HOSTS: z
     .preprocess((v) => (v === "" ? undefined : v), z.string().optional())

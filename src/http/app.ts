@@ -8,7 +8,7 @@ import type { Logger } from "../logger.js";
 import type { Providers } from "../providers/registry.js";
 import type { VectorStore } from "../store/vector-store.js";
 import { bearerAuth, presentsToken } from "./auth.js";
-import { browserGuard, defaultAllowedHosts } from "./browser-guard.js";
+import { allowedHosts, browserGuard } from "./browser-guard.js";
 import { errorHandler } from "./error-handler.js";
 import { requestLog } from "./request-log.js";
 import { askRoutes } from "./routes/ask.js";
@@ -44,7 +44,7 @@ export function createApp(deps: AppDeps): Hono {
   }
   app.use(
     browserGuard({
-      allowedHosts: deps.config.ALLOWED_HOSTS ?? defaultAllowedHosts(deps.config.HOST),
+      allowedHosts: allowedHosts(deps.config.HOST, deps.config.ALLOWED_HOSTS),
       corsOrigins: deps.config.CORS_ORIGINS,
       multipartRoutes: ["/v1/documents"],
     }),

@@ -13,7 +13,7 @@ import { AppError } from "../errors.js";
  *   so a cross-site `text/plain` POST, which needs no CORS preflight, is a 415.
  */
 export interface BrowserGuardOptions {
-  /** Host names accepted in `Host` (any port); `"*"` turns the check off (behind a proxy). */
+  /** Host names accepted in `Host` (any port); `"*"` turns the check off (behind a proxy). See allowedHosts(). */
   allowedHosts: readonly string[] | "*";
   /** Origins allowed to call cross-site (CORS_ORIGINS); `*` allows any. */
   corsOrigins: readonly string[];
@@ -33,12 +33,14 @@ const IP_LITERAL = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:.]*:[0-9a-f:.]*)$/i;
 const normaliseHost = (host: string) => host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
 
 /**
- * The default allowed hosts: the listen address and the localhost names. A server listening on
+ * The hosts to accept: the listen address and the localhost names always (a page cannot rebind
+ * those), plus the configured names (ALLOWED_HOSTS), or any host for `*`. A server listening on
  * every interface (`0.0.0.0`, `::`) also accepts any IP address as Host: an address cannot be
  * rebound, only a name can; names (a LAN host name, a public domain) go in ALLOWED_HOSTS.
  */
-export function defaultAllowedHosts(listenHost: string): string[] {
-  return [...new Set([normaliseHost(listenHost), ...LOCAL_HOSTS])];
+export function allowedHosts(listenHost: string, configured: readonly string[] | "*" | undefined): string[] | "*" {
+  if (configured === "*") return "*";
+  return [...new Set([normaliseHost(listenHost), ...LOCAL_HOSTS, ...(configured ?? []).map(normaliseHost)])];
 }
 
 function hostAllowed(hostname: string, allowed: ReadonlySet<string>): boolean {

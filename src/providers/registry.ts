@@ -1,10 +1,11 @@
 import { type ChatModelSpec, type Config, chatModelSpecSchema } from "../config.js";
-import { InvalidRequestError, NotConfiguredError } from "../errors.js";
+import { AppError, InvalidRequestError, NotConfiguredError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
 import { type ChatModel, createChatModel, listModels } from "./chat.js";
 import { type Embedder, createEmbedder } from "./embed.js";
 import { embedModelProfile } from "./embed-models.js";
 import { createPacer } from "./pacing.js";
+import { ProviderError } from "./provider-error.js";
 import { configuredSecrets, createRedactor } from "./redact.js";
 import { type Reranker, createReranker, hostedRerankPath } from "./rerank.js";
 import { type Transport, createTransport } from "./transport.js";
@@ -46,6 +47,27 @@ export interface CreateProvidersOptions {
   pollIntervalMs?: number;
   /** Shortest retry back-off (default 500); tests lower it. */
   baseDelayMs?: number;
+}
+
+/** A model the caller named: the provider not knowing it is the caller's mistake (400 naming `model`), not a bad gateway. */
+function asCallerChoice(chat: ChatModel): ChatModel {
+  const blame = (error: unknown) =>
+    error instanceof ProviderError && error.kind === "unknown_model" ? new AppError(400, error.code, error.message, { cause: error, details: [{ path: "model", message: "not served by the provider" }] }) : error;
+  return {
+    id: chat.id,
+    model: chat.model,
+    complete: (request) =>
+      chat.complete(request).catch((error: unknown) => {
+        throw blame(error);
+      }),
+    async *stream(request) {
+      try {
+        yield* chat.stream(request);
+      } catch (error) {
+        throw blame(error);
+      }
+    },
+  };
 }
 
 const NAMES: Record<ChatProvider, string> = { nim: "NVIDIA NIM", qiniu: "Qiniu", openai: "OpenAI-compatible server" };
@@ -180,7 +202,7 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
         chat = createChatModel({ transport: entry.transport, id, model });
         chatModels.set(id, chat);
       }
-      return chat;
+      return spec === undefined ? chat : asCallerChoice(chat);
     },
     status: () => (Object.keys(providers) as ChatProvider[]).map((p) => ({ provider: p, configured: providers[p].configured, needs: providers[p].needs })),
     listModels(provider, signal) {
