@@ -68,18 +68,20 @@ export async function runIngest(argv: string[], env: Record<string, string | und
   for (const s of found.skipped) out.write(`skipped ${s.source}: ${s.reason}\n`);
   for (const m of found.missing) err.write(`not found: ${m} (no such file, folder or matching glob)\n`);
 
-  const release = dryRun ? undefined : await lockCollection(config.LANCEDB_URI, collectionName).catch((error: unknown) => {
+  const lease = dryRun ? undefined : await lockCollection(config.LANCEDB_URI, collectionName).catch((error: unknown) => {
     if (error instanceof CollectionBusyError) return error;
     throw error;
   });
-  if (release instanceof CollectionBusyError) {
-    err.write(`${release.message}\n`);
+  if (lease instanceof CollectionBusyError) {
+    err.write(`${lease.message}\n`);
     return 1;
   }
 
   const store = await openLanceStore({ uri: config.LANCEDB_URI });
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error("interrupted"));
+  // Another process took the collection over (this one stalled past the lease): stop writing.
+  lease?.lost.addEventListener("abort", () => controller.abort(lease.lost.reason), { once: true });
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   const progress = createProgressReporter(err);
@@ -123,7 +125,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await store.close();
-    await release?.();
+    await lease?.release();
   }
 }
 

@@ -47,9 +47,10 @@ export function ingestEnv(fake: FakeProvider, lancedbUri: string, extra: Record<
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-export function startIngest(args: string[], env: Record<string, string>, timeoutMs = 90_000): RunningIngest {
+/** `detached`: the run leads its own process group, so a test can kill the whole group (`process.kill(-pid)`). */
+export function startIngest(args: string[], env: Record<string, string>, timeoutMs = 90_000, options: { detached?: boolean } = {}): RunningIngest {
   const started = Date.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "ingest/command.ts", ...args], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "ingest/command.ts", ...args], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: options.detached ?? false });
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (text: string) => (stdout += text));
