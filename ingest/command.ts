@@ -8,6 +8,7 @@ import { createProviders } from "../src/providers/registry.js";
 import { openLanceStore } from "../src/store/lance-store.js";
 import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
 import { discoverFiles, sourceFiles } from "./discover.js";
+import { documentId } from "./identity.js";
 import { CollectionBusyError, lockCollection } from "./lock.js";
 import { type IngestReport, ingestFiles } from "./pipeline.js";
 import { createProgressReporter } from "./progress.js";
@@ -107,7 +108,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
         },
       },
     );
-    const pruned = args.values.prune && collection ? await prune(collection, dryRun) : [];
+    const pruned = args.values.prune && collection ? await prune(collection, collectionName, found.roots, dryRun) : [];
     progress.stop();
     // Indexes and compaction after the writes, not during: one pass per run.
     if (collection && !dryRun && !controller.signal.aborted && (report.chunksWritten > 0 || pruned.length > 0)) {
@@ -129,12 +130,19 @@ export async function runIngest(argv: string[], env: Record<string, string | und
   }
 }
 
-/** Deletes documents whose source file is gone; returns their sources. */
-async function prune(collection: Collection, dryRun: boolean): Promise<string[]> {
+/**
+ * Deletes documents whose source file is gone; returns their sources. A relative source is
+ * checked under each root of this run, at the path its id was made from; documents under
+ * no root of this run (uploads, other folders) are left alone.
+ */
+async function prune(collection: Collection, collectionName: string, roots: string[], dryRun: boolean): Promise<string[]> {
   const gone: string[] = [];
   for (const doc of await collection.listDocuments()) {
-    if (!path.isAbsolute(doc.source)) continue; // uploads have no file to check
-    const exists = await access(doc.source).then(() => true, () => false);
+    const candidates = path.isAbsolute(doc.source) ? [doc.source] : roots.map((root) => path.posix.join(root, doc.source));
+    let file: string | undefined;
+    for (const candidate of candidates) if ((await documentId(collectionName, candidate)) === doc.documentId) file = candidate;
+    if (file === undefined) continue;
+    const exists = await access(file).then(() => true, () => false);
     if (exists) continue;
     if (!dryRun) await collection.deleteDocument(doc.documentId);
     gone.push(doc.source);

@@ -14,8 +14,10 @@ import { loadDocument } from "./loaders/index.js";
  * in: a document is stored whole or not at all. Runtime-agnostic: files come as readers.
  */
 export interface SourceFile {
-  /** Normalised path (or upload name): the document's identity and its citation. */
+  /** Path relative to the ingest root, or upload name: the document's citation (and identity, unless `identity` is set). */
   source: string;
+  /** What the document id derives from when it is not `source` (the command: the absolute path). */
+  identity?: string;
   /** Bytes, for progress and ETA. */
   size: number;
   read(): Promise<Uint8Array>;
@@ -245,13 +247,14 @@ type Prepared = { id: string; hash: string; title: string; chunks: Chunk[] };
 
 /** Read, hash, compare, load and chunk one file; an outcome when there is nothing to embed. */
 async function prepare(file: SourceFile, options: IngestOptions, existing: Map<string, DocumentInfo>): Promise<Prepared | FileOutcome> {
-  const id = await documentId(options.collectionName, file.source);
+  const id = await documentId(options.collectionName, file.identity ?? file.source);
   try {
     const bytes = await file.read();
     const hash = await contentHash(bytes, options.settingsKey);
     const stored = existing.get(id);
-    // Unchanged, unless it was stored without vectors and an embedder is here now.
-    if (stored && stored.contentHash === hash && stored.chunks > 0 && (!options.embedder || stored.embedded === stored.chunks)) {
+    // Unchanged, unless it was stored without vectors and an embedder is here now, or under
+    // another source (an absolute path, before sources became relative: rewritten once).
+    if (stored && stored.contentHash === hash && stored.source === file.source && stored.chunks > 0 && (!options.embedder || stored.embedded === stored.chunks)) {
       return { source: file.source, status: "unchanged", documentId: id, chunks: stored.chunks };
     }
     const doc = await loadDocument(bytes, file.source, { timeoutMs: options.loadTimeoutMs ?? 60_000 });

@@ -118,7 +118,7 @@ export function parseSummary(stdout: string): Summary {
     chunks: Number(chunks[1]),
     requests: Number(chunks[2]),
     retries: Number(chunks[3]),
-    // Sources are absolute paths without ": " in them (our temp dirs).
+    // Sources are paths relative to the ingest root, without ": " in them.
     failures: pairs(/^failed: (.+?): (.*)$/gm),
     skips: pairs(/^skipped (.+?): (.*)$/gm),
     pruneLines: [...stdout.matchAll(/^(?:would prune|pruned) (.+)$/gm)].map((m) => m[1]!),
