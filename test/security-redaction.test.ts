@@ -1,8 +1,13 @@
 import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createPacer } from "../src/providers/pacing.js";
 import { createRedactor } from "../src/providers/redact.js";
+import { createTransport } from "../src/providers/transport.js";
 import { ECHO_STYLES, type EchoProvider, leakedPart, startEchoProvider } from "./helpers/echo-provider.js";
 import { type RunningServer, childEnv, readSse, runIngestCommand, startServer } from "./helpers/server.js";
 
@@ -123,5 +128,38 @@ describe("redaction of echoed secrets", () => {
     expect(run.stdout).toMatch(/^failed: /m);
     expectNoLeak("ingest stdout", run.stdout);
     expectNoLeak("ingest stderr", run.stderr);
+  });
+});
+
+describe("redirects", () => {
+  it("never follows a provider's redirect with the key: the call fails naming where it pointed", async () => {
+    const seen: string[] = [];
+    const elsewhere = createServer((req, res) => {
+      seen.push(req.headers.authorization ?? "");
+      res.end("{}");
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, "127.0.0.1", resolve));
+    const target = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
+    const redirecting = createServer((_, res) => {
+      res.writeHead(307, { location: `${target}/v1/embeddings` });
+      res.end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, "127.0.0.1", resolve));
+    try {
+      const transport = createTransport({
+        provider: "NVIDIA NIM",
+        keyVariable: "NVIDIA_API_KEY",
+        baseURL: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/v1`,
+        apiKey: NIM_KEY,
+        retry: { maxRetries: 0 },
+        pacer: createPacer({ name: "test", rpm: 100_000, concurrency: 1 }),
+      });
+      const error = await transport.postJson("/embeddings", { input: ["x"] }, z.unknown()).catch((e: unknown) => e as Error);
+      expect((error as Error).message).toBe(`NVIDIA NIM answered with a redirect (HTTP 307) to ${target}; askdocs does not follow redirects with the API key. Set the base URL to the final address.`);
+      expect(seen).toEqual([]);
+    } finally {
+      redirecting.close();
+      elsewhere.close();
+    }
   });
 });

@@ -99,6 +99,15 @@ export function createTransport(options: TransportOptions): Transport {
     throw classifyHttpFailure({ provider, status: response.status, body, rawText, headers: response.headers, keyVariable: options.keyVariable, ...(model ? { model } : {}) });
   }
 
+  /** A key is never sent on to wherever a redirect points: the base URL must be the final address. */
+  function refuseRedirect(response: Response): Response {
+    if (response.status < 300 || response.status >= 400 || response.status === 304) return response;
+    void response.body?.cancel();
+    const location = response.headers.get("location") ?? "";
+    const target = URL.canParse(location, options.baseURL) ? new URL(location, options.baseURL).origin : "an unknown address";
+    throw new ProviderError({ provider, kind: "bad_request", statusCode: response.status, message: `${provider} answered with a redirect (HTTP ${response.status}) to ${target}; askdocs does not follow redirects with the API key. Set the base URL to the final address.` });
+  }
+
   /** NIM may answer 202 + NVCF-REQID; the result is polled until it is no longer 202. */
   async function pollAccepted(first: Response, signal: AbortSignal): Promise<Response> {
     let response = first;
@@ -113,7 +122,7 @@ export function createTransport(options: TransportOptions): Transport {
         throw new ProviderError({ provider, kind: "timeout", message: `${provider} accepted the request but had no result after ${Math.round(pollTimeoutMs / 1000)} s of polling.` });
       }
       await sleep(pollIntervalMs, signal);
-      response = await fetchImpl(`${options.statusURL}/${encodeURIComponent(requestId)}`, { headers: headers(), signal });
+      response = refuseRedirect(await fetchImpl(`${options.statusURL}/${encodeURIComponent(requestId)}`, { headers: headers(), signal, redirect: "manual" }));
     }
     return response;
   }
@@ -124,12 +133,13 @@ export function createTransport(options: TransportOptions): Transport {
     const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
     const signal = call.signal ? AbortSignal.any([call.signal, controller.signal]) : controller.signal;
     try {
-      let response = await fetchImpl(`${options.baseURL}${path}`, {
+      let response = refuseRedirect(await fetchImpl(`${options.baseURL}${path}`, {
         method,
         headers: headers(body === undefined ? { Accept: stream ? "text/event-stream" : "application/json" } : { "Content-Type": "application/json", Accept: stream ? "text/event-stream" : "application/json" }),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal,
-      });
+        redirect: "manual",
+      }));
       if (response.status === 202) response = await pollAccepted(response, signal);
       if (!response.ok) await fail(response, call.model);
       return await consume(response);
