@@ -3,7 +3,7 @@ import path from "node:path";
 import { glob, isDynamicPattern } from "tinyglobby";
 import { detectFormat } from "./loaders/index.js";
 import type { SourceFile } from "./pipeline.js";
-import { cleanRelativePath } from "./source-name.js";
+import { cleanRelativePath } from "../src/source-name.js";
 
 /**
  * Turns the command's arguments (files, folders, globs) into the list of files to

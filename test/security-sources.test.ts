@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { documentId } from "../ingest/identity.js";
 import { ingestFiles } from "../ingest/pipeline.js";
 import { ingestSettings } from "../ingest/settings.js";
-import { MAX_NAME_LENGTH, cleanName, cleanRelativePath, uploadName } from "../ingest/source-name.js";
+import { MAX_NAME_LENGTH, cleanName, cleanRelativePath, uploadName } from "../src/source-name.js";
 import { openLanceStore } from "../src/store/lance-store.js";
 import { type FakeProvider, startFakeProvider } from "./fake-provider/index.js";
 import { embeddingRequests, ingestEnv, parseSummary, runIngest } from "./helpers/ingest-cli.js";

@@ -1,13 +1,10 @@
 import { request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { ingestSettings } from "../../ingest/settings.js";
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
 import type { Logger } from "../../src/logger.js";
-import { embedModelProfile } from "../../src/providers/embed-models.js";
-import { createProviders } from "../../src/providers/registry.js";
-import { openLanceStore } from "../../src/store/lance-store.js";
+import { openNodeRuntime } from "../../src/runtime/node-runtime.js";
 
 /**
  * The real app on a real socket (127.0.0.1, port 0) in the test's own process, over a real
@@ -26,10 +23,8 @@ export async function startInProcessServer(env: Record<string, string>): Promise
   const config = loadConfig({ HOST: "127.0.0.1", PORT: "0", SAMPLE_DOCS: "", ...env });
   const errors: string[] = [];
   const logger: Logger = { info() {}, warn() {}, error: (message, fields) => errors.push(`${message} ${JSON.stringify(fields ?? {})}`) };
-  const store = await openLanceStore({ uri: config.LANCEDB_URI });
-  const ingest = ingestSettings(embedModelProfile(config.EMBED_MODEL));
-  const providers = createProviders(config, { logger, countTokens: ingest.countTokens });
-  const app = createApp({ store, providers, config, logger, ingest });
+  const runtime = await openNodeRuntime(config, { logger });
+  const app = createApp(runtime);
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
   });
@@ -41,7 +36,7 @@ export async function startInProcessServer(env: Record<string, string>): Promise
     close: () =>
       new Promise<void>((resolve) => {
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-        server.close(() => void store.close().then(resolve, resolve));
+        server.close(() => void runtime.close().then(resolve, resolve));
       }),
   };
 }

@@ -7,8 +7,8 @@ import { embedModelProfile } from "../../src/providers/embed-models.js";
 import { openLanceStore } from "../../src/store/lance-store.js";
 import type { StoredChunk } from "../../src/store/vector-store.js";
 
-/** Shared test data (see ../shared/data/README.md); the CI checkout has ../shared beside the repo. */
-export const SHARED_DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
+/** Test data kept in the repo; origins and licences in test/fixtures/LICENCES.md. */
+export const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));
 
 /** The model the command uses by default (EMBED_MODEL unset). */
 export const E5 = embedModelProfile("nvidia/nv-embedqa-e5-v5");
@@ -33,7 +33,7 @@ export async function readChunks(uri: string, collection = "default"): Promise<S
     if (!opened) return undefined;
     const count = await opened.count();
     if (count === 0) return [];
-    const hits = await opened.search(new Array<number>(E5.dims).fill(1 / Math.sqrt(E5.dims)), { topK: count });
+    const hits = await opened.vectorSearch(new Array<number>(E5.dims).fill(1 / Math.sqrt(E5.dims)), { topK: count });
     if (hits.length !== count) throw new Error(`read ${hits.length} of ${count} rows`);
     return hits.map(({ score: _score, ...chunk }) => chunk).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   } finally {
@@ -59,11 +59,11 @@ interface Squad {
 }
 
 /**
- * Writes each XQuAD article (CC BY-SA 4.0, ../shared/data/qa) as a Markdown document:
+ * Writes each XQuAD article (CC BY-SA 4.0, test/fixtures/qa) as a Markdown document:
  * `# title`, then its paragraphs. Returns the paths written.
  */
 export async function writeXquadArticles(dir: string, language: "en" | "zh", options: { limit?: number } = {}): Promise<string[]> {
-  const squad = JSON.parse(await readFile(path.join(SHARED_DATA, "qa", `xquad-part1.${language}.json`), "utf8")) as Squad;
+  const squad = JSON.parse(await readFile(path.join(FIXTURES, "qa", `xquad-part1.${language}.json`), "utf8")) as Squad;
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
   for (const [i, article] of squad.data.slice(0, options.limit).entries()) {
