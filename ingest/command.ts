@@ -9,6 +9,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { configOrReport } from "../src/config.js";
 import { createConsoleLogger } from "../src/logger.js";
+import { configuredSecrets, createRedactor } from "../src/providers/redact.js";
 import type { IngestReport } from "../src/runtime/ingest-service.js";
 import { openNodeRuntime } from "../src/runtime/node-runtime.js";
 import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
@@ -68,7 +69,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
     return 1;
   }
 
-  const rt = await openNodeRuntime(config, { logger: createConsoleLogger() });
+  const rt = await openNodeRuntime(config, { logger: createConsoleLogger(createRedactor(configuredSecrets(config))) });
   const { store, providers } = rt;
   if (!providers.embedder && !dryRun) {
     err.write(`${providers.embedderMissing} Storing chunks for keyword search only; the next run with a provider adds their vectors.\n`);

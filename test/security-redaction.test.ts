@@ -3,8 +3,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+import { createConsoleLogger } from "../src/logger.js";
 import { createPacer } from "../src/providers/pacing.js";
 import { createRedactor } from "../src/providers/redact.js";
 import { createTransport } from "../src/providers/transport.js";
@@ -76,6 +77,18 @@ describe("redaction of echoed secrets", () => {
     expect(redact("a short secret")).toBe("a [redacted] secret");
     // Seven characters of a key is not a leak worth mangling ordinary text for.
     expect(redact(`tail ${NIM_KEY.slice(-7)}`)).toBe(`tail ${NIM_KEY.slice(-7)}`);
+  });
+
+  it("the console logger redacts every line it writes (a last guard behind the provider clients)", () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((line: string) => void lines.push(line));
+    try {
+      createConsoleLogger(createRedactor(SECRETS)).error("unhandled error", { error: `upstream said ${RAG_KEY.slice(3, 15)} and ${NIM_KEY}` });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("upstream said [redacted] and [redacted]");
   });
 
   it.each(ECHO_STYLES)("no HTTP route returns a piece of any secret when the provider echoes it (%s)", async (style) => {
