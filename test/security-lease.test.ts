@@ -6,6 +6,7 @@ import { CollectionBusyError, lockCollection } from "../ingest/lock.js";
 import { createFileLeaseStore, processState } from "../src/coordination/file-lease-store.js";
 import { LeaseBusyError, holdLease } from "../src/coordination/lease.js";
 import { openLanceStore } from "../src/store/lance-store.js";
+import { prng } from "./bench/vectors.js";
 import { type FakeProvider, startFakeProvider } from "./fake-provider/index.js";
 import { ingestEnv, runIngest, startIngest } from "./helpers/ingest-cli.js";
 import { tempDir, writeNotes } from "./helpers/ingest-data.js";
@@ -203,8 +204,7 @@ describe("ingest: SIGKILL of the whole process group, then resume", () => {
   ] as const)(`each resume started %s takes the lease of the killed run; the last completes the collection (${ITERATIONS} kills)`, async (_, delayMs) => {
     const uri = path.join(root, `killed-${delayMs}`);
     const env = ingestEnv(fake, uri, { EMBED_BATCH_SIZE: "4" });
-    let seed = 7 + delayMs;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = prng(7 + delayMs);
     for (let i = 0; i < ITERATIONS; i++) {
       const run = startIngest([docs], env, 90_000, { detached: true });
       children.push(run.child);

@@ -6,6 +6,8 @@
  * characters, 300-character names). The same seed gives the same cases, so a failure
  * can be replayed from the seed and case number the test prints.
  */
+import { prng } from "../bench/vectors.js";
+
 export interface HostileRequest {
   method: string;
   path: string;
@@ -13,20 +15,8 @@ export interface HostileRequest {
   body?: Uint8Array | string;
 }
 
-/** mulberry32: small, fast, and good enough to pick cases. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function createHostileRequests(seed: number, host: string) {
-  const random = seededRandom(seed);
+  const random = prng(seed);
   const int = (n: number) => Math.floor(random() * n);
   const pick = <T>(list: readonly T[]): T => list[int(list.length)]!;
   const chance = (p: number) => random() < p;
