@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CollectionBusyError, lockCollection } from "../ingest/lock.js";
@@ -147,6 +148,19 @@ describe("file lease store", () => {
     await waitUntil(() => held.lost.aborted, "the lease to be reported lost", 2000);
     await held.release();
     expect(JSON.parse(await readFile(path.join(dir, "docs.lease"), "utf8")).token).toBe("thief"); // release never removes another's lease
+  });
+
+  it("removes the temporary files of writers killed mid-write, once they are old", async () => {
+    await mkdir(dir, { recursive: true });
+    const old = path.join(dir, "docs.lease.dead-token.1234abcd.tmp");
+    const fresh = path.join(dir, "docs.lease.live-token.5678abcd.tmp");
+    await writeFile(old, "{}");
+    await writeFile(fresh, "{}");
+    const past = new Date(Date.now() - 60_000);
+    await utimes(old, past, past);
+    await (await createFileLeaseStore({ dir }).acquire("docs", { ttlMs: 30_000 })).release();
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
   });
 
   it("lockCollection reports a busy collection with the holder", async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { link, mkdir, readFile, readlink, rename, rm, stat, writeFile } from "node:fs/promises";
+import { link, mkdir, readFile, readdir, readlink, rename, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { type AcquireOptions, type Lease, LeaseBusyError, type LeaseHolder, LeaseLostError, type LeaseStore } from "./lease.js";
@@ -24,7 +24,7 @@ interface LeaseRecord extends LeaseHolder {
   startTime: number | null;
 }
 
-/** A takeover claim older than this was left by a process killed mid-takeover. */
+/** A takeover claim or temporary file older than this was left by a process killed mid-write. */
 const STALE_CLAIM_MS = 10_000;
 
 async function readText(file: string): Promise<string | undefined> {
@@ -126,6 +126,17 @@ export function createFileLeaseStore(options: FileLeaseStoreOptions): LeaseStore
     return true;
   };
 
+  /** Temporary files of writers killed between writing and moving them into place. */
+  const removeLeftovers = async (target: string) => {
+    const prefix = `${path.basename(target)}.`;
+    for (const name of await readdir(options.dir).catch(() => [] as string[])) {
+      if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+      const file = path.join(options.dir, name);
+      const age = await stat(file).then((s) => now() - s.mtimeMs, () => 0);
+      if (age > STALE_CLAIM_MS) await rm(file, { force: true });
+    }
+  };
+
   return {
     async acquire(key, acquire: AcquireOptions) {
       await mkdir(options.dir, { recursive: true });
@@ -144,6 +155,7 @@ export function createFileLeaseStore(options: FileLeaseStoreOptions): LeaseStore
         };
         try {
           await writeAtomically(target, record, true);
+          await removeLeftovers(target);
           return fileLease(key, target, record, acquire.ttlMs);
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
