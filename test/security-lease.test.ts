@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CollectionBusyError, lockCollection } from "../ingest/lock.js";
@@ -90,7 +90,7 @@ describe("file lease store", () => {
     await new Promise((resolve) => child.once("exit", resolve));
     const lease = await createFileLeaseStore({ dir }).acquire("docs", { ttlMs: 30_000 });
     expect(lease.holder.owner).toContain(`pid ${process.pid}`);
-  });
+  }, 120_000);
 
   it("takes over the lease of a zombie holder (killed, never reaped), told apart by /proc/<pid>/stat", async () => {
     const { pid } = await startHolder("docs", { zombieParent: true });
@@ -100,7 +100,7 @@ describe("file lease store", () => {
     expect(() => process.kill(pid, 0)).not.toThrow();
     const lease = await createFileLeaseStore({ dir }).acquire("docs", { ttlMs: 30_000 });
     expect(lease.holder.owner).toContain(`pid ${process.pid}`);
-  });
+  }, 120_000);
 
   it("takes over a lease whose pid now belongs to another process (a different start time)", async () => {
     const store = createFileLeaseStore({ dir });
@@ -137,18 +137,36 @@ describe("file lease store", () => {
     expect(results.filter((r) => r.status === "rejected").every((r) => (r as PromiseRejectedResult).reason instanceof LeaseBusyError)).toBe(true);
   });
 
-  it("a heartbeat keeps the lease past its TTL; a lease taken over signals `lost`", async () => {
-    const held = await holdLease(createFileLeaseStore({ dir }), "docs", { ttlMs: 300, heartbeatMs: 50 });
-    await new Promise((resolve) => setTimeout(resolve, 900));
-    // Another machine would see it live: expiry keeps moving.
-    const onDisk = JSON.parse(await readFile(path.join(dir, "docs.lease"), "utf8"));
-    expect(onDisk.expiresAt).toBeGreaterThan(Date.now());
-    // Someone took it over (say this process stalled past the TTL).
-    await writeFile(path.join(dir, "docs.lease"), JSON.stringify({ ...onDisk, token: "thief" }));
-    await waitUntil(() => held.lost.aborted, "the lease to be reported lost", 2000);
+  it("a heartbeat keeps renewing the lease; a lease taken over signals `lost`", async () => {
+    const file = path.join(dir, "docs.lease");
+    const held = await holdLease(createFileLeaseStore({ dir }), "docs", { ttlMs: 5000, heartbeatMs: 50 });
+    const first = JSON.parse(await readFile(file, "utf8")).expiresAt as number;
+    // Renewed (twice, so the heartbeat keeps going): another machine would see it live.
+    let renewals = 0;
+    let last = first;
+    await waitUntil(async () => {
+      const now = JSON.parse(await readFile(file, "utf8")).expiresAt as number;
+      if (now > last) renewals++;
+      last = now;
+      return renewals >= 2;
+    }, "two renewals", 30_000);
+    // Someone took it over (say this process stalled past the TTL). A renewal already past its
+    // token check may write over the thief's record once: the thief writes again, as a new
+    // holder's own renewal would.
+    const steal = async () => {
+      const current = JSON.parse(await readFile(file, "utf8"));
+      if (current.token === "thief") return;
+      await writeFile(`${file}.thief`, JSON.stringify({ ...current, token: "thief" }));
+      await rename(`${file}.thief`, file);
+    };
+    await waitUntil(async () => {
+      await steal();
+      return held.lost.aborted;
+    }, "the lease to be reported lost", 30_000);
     await held.release();
-    expect(JSON.parse(await readFile(path.join(dir, "docs.lease"), "utf8")).token).toBe("thief"); // release never removes another's lease
-  });
+    // Release never removes another's lease.
+    expect(JSON.parse(await readFile(file, "utf8")).token).toBe("thief");
+  }, 90_000);
 
   it("removes the temporary files of writers killed mid-write, once they are old", async () => {
     await mkdir(dir, { recursive: true });

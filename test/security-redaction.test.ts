@@ -129,7 +129,7 @@ describe("redaction of echoed secrets", () => {
     // Every route above reached the provider (or nothing would have been echoed).
     expect(echo.hits - before).toBeGreaterThanOrEqual(5);
     expectNoLeak("server log", server.log);
-  });
+  }, 120_000);
 
   it.each(["plain", "escaped", "partial"] as const)("the ingest command's output holds no piece of any secret (%s)", async (style) => {
     echo.style = style;
@@ -141,7 +141,7 @@ describe("redaction of echoed secrets", () => {
     expect(run.stdout).toMatch(/^failed: /m);
     expectNoLeak("ingest stdout", run.stdout);
     expectNoLeak("ingest stderr", run.stderr);
-  });
+  }, 120_000);
 });
 
 describe("redirects", () => {

@@ -74,7 +74,7 @@ describe("the ingest command stores relative sources", () => {
 
     // Output names files the same way: nothing absolute reaches a client or a log either.
     for (const uri of [folder, file, glob]) for (const d of await storedDocuments(uri)) expect(path.isAbsolute(d.source)).toBe(false);
-  });
+  }, 180_000);
 
   it("a collection built with absolute sources keeps its ids: re-running rewrites each document once, never duplicates it", async () => {
     const docs = path.join(root, "legacy-docs");
@@ -111,5 +111,5 @@ describe("the ingest command stores relative sources", () => {
     expect(parseSummary(again.stdout)).toMatchObject({ ingested: 0, unchanged: 2 });
     expect(embeddingRequests(fake).length).toBe(mark);
     expect(await storedDocuments(uri)).toEqual(migrated);
-  });
+  }, 180_000);
 });
