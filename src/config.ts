@@ -113,7 +113,7 @@ export const envSchema = z.object({
       if (raw === undefined) return undefined;
       const list = raw.split(",").map((h) => h.trim()).filter(Boolean);
       if (list.includes("*")) return "*";
-      const hosts = list.map((h) => h.replace(/^([^\s/:\[\]]+|\[[0-9a-f:.]+\]):\d+$/i, "$1"));
+      const hosts = list.map((h) => h.replace(/^([^\s/:[\]]+|\[[0-9a-f:.]+\]):\d+$/i, "$1"));
       const bad = hosts.find((h) => !/^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[?[0-9a-f:.]+\]?)$/i.test(h));
       if (bad !== undefined || hosts.length === 0) {
         ctx.addIssue({ code: "custom", message: `Expected host names separated by commas, without scheme or path (e.g. \`askdocs.lan,10.0.0.5\`), or \`*\` for any host; \`${bad ?? raw}\` is not one` });

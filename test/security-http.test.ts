@@ -27,11 +27,7 @@ const json = (s: InProcessServer, route: string, body: unknown, headers: Record<
   rawRequest(s.port, { method: "POST", path: route, headers: { host: `127.0.0.1:${s.port}`, "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
 
 function multipart(fields: Array<{ name: string; filename?: string; value: string }>, boundary = "askdocs-test-boundary"): string {
-  return (
-    fields
-      .map((f) => `--${boundary}\r\nContent-Disposition: form-data; name="${f.name}"${f.filename === undefined ? "" : `; filename="${f.filename}"`}\r\n\r\n${f.value}\r\n`)
-      .join("") + `--${boundary}--\r\n`
-  );
+  return fields.map((f) => `--${boundary}\r\nContent-Disposition: form-data; name="${f.name}"${f.filename === undefined ? "" : `; filename="${f.filename}"`}\r\n\r\n${f.value}\r\n`).join("") + `--${boundary}--\r\n`;
 }
 
 const upload = (s: InProcessServer, body: string, headers: Record<string, string> = {}) =>
@@ -172,7 +168,13 @@ describe("malformed uploads are 4xx, never 5xx", () => {
   });
 
   it("two files in one request: 400 naming `file`", async () => {
-    const two = await upload(s, multipart([{ name: "file", filename: "a.md", value: "# A" }, { name: "file", filename: "b.md", value: "# B" }]));
+    const two = await upload(
+      s,
+      multipart([
+        { name: "file", filename: "a.md", value: "# A" },
+        { name: "file", filename: "b.md", value: "# B" },
+      ]),
+    );
     expect(two.status).toBe(400);
     expect(JSON.parse(two.body).error.details[0].path).toBe("file");
   });
@@ -180,17 +182,35 @@ describe("malformed uploads are 4xx, never 5xx", () => {
   it("a filename holding a line feed, control or bidi characters is cleaned, not a 500", async () => {
     const lf = await upload(s, multipart([{ name: "file", filename: "line\nfeed.md", value: "# Line feed\n\nText about tides." }]));
     expect(lf.status).toBeLessThan(500);
-    const bidi = await upload(s, multipart([{ name: "file", filename: "evil\u202egpj.md", value: "# Bidi\n\nText about tides." }, { name: "collection", value: "names" }]));
+    const bidi = await upload(
+      s,
+      multipart([
+        { name: "file", filename: "evil\u202egpj.md", value: "# Bidi\n\nText about tides." },
+        { name: "collection", value: "names" },
+      ]),
+    );
     expect(bidi.status).toBe(201);
     expect(JSON.parse(bidi.body).source).toBe("evilgpj.md");
-    const control = await upload(s, multipart([{ name: "file", filename: "tab\tand\u0007bell.md", value: "# Control\n\nText." }, { name: "collection", value: "names" }]));
+    const control = await upload(
+      s,
+      multipart([
+        { name: "file", filename: "tab\tand\u0007bell.md", value: "# Control\n\nText." },
+        { name: "collection", value: "names" },
+      ]),
+    );
     expect(JSON.parse(control.body).source).toBe("tabandbell.md");
     expect(s.errors).toEqual([]);
   });
 
   it("a name longer than 255 characters is shortened and keeps its extension", async () => {
     const long = `${"n".repeat(300)}.md`;
-    const response = await upload(s, multipart([{ name: "file", filename: long, value: "# Long\n\nA long name." }, { name: "collection", value: "names" }]));
+    const response = await upload(
+      s,
+      multipart([
+        { name: "file", filename: long, value: "# Long\n\nA long name." },
+        { name: "collection", value: "names" },
+      ]),
+    );
     expect(response.status).toBe(201);
     const source = JSON.parse(response.body).source as string;
     expect(source).toHaveLength(255);

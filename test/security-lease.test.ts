@@ -144,12 +144,16 @@ describe("file lease store", () => {
     // Renewed (twice, so the heartbeat keeps going): another machine would see it live.
     let renewals = 0;
     let last = first;
-    await waitUntil(async () => {
-      const now = JSON.parse(await readFile(file, "utf8")).expiresAt as number;
-      if (now > last) renewals++;
-      last = now;
-      return renewals >= 2;
-    }, "two renewals", 30_000);
+    await waitUntil(
+      async () => {
+        const now = JSON.parse(await readFile(file, "utf8")).expiresAt as number;
+        if (now > last) renewals++;
+        last = now;
+        return renewals >= 2;
+      },
+      "two renewals",
+      30_000,
+    );
     // Someone took it over (say this process stalled past the TTL). A renewal already past its
     // token check may write over the thief's record once: the thief writes again, as a new
     // holder's own renewal would.
@@ -159,10 +163,14 @@ describe("file lease store", () => {
       await writeFile(`${file}.thief`, JSON.stringify({ ...current, token: "thief" }));
       await rename(`${file}.thief`, file);
     };
-    await waitUntil(async () => {
-      await steal();
-      return held.lost.aborted;
-    }, "the lease to be reported lost", 30_000);
+    await waitUntil(
+      async () => {
+        await steal();
+        return held.lost.aborted;
+      },
+      "the lease to be reported lost",
+      30_000,
+    );
     await held.release();
     // Release never removes another's lease.
     expect(JSON.parse(await readFile(file, "utf8")).token).toBe("thief");
@@ -233,28 +241,32 @@ describe("ingest: SIGKILL of the whole process group, then resume", () => {
   it.each([
     ["at once", 0],
     ["after a short delay", 150],
-  ] as const)(`each resume started %s takes the lease of the killed run; the last completes the collection (${ITERATIONS} kills)`, async (_, delayMs) => {
-    const uri = path.join(root, `killed-${delayMs}`);
-    const env = ingestEnv(fake, uri, { EMBED_BATCH_SIZE: "4" });
-    const random = prng(7 + delayMs);
-    for (let i = 0; i < ITERATIONS; i++) {
-      const run = startIngest([docs], env, 90_000, { detached: true });
-      children.push(run.child);
-      // It holds the lease (so a busy refusal would have shown), and has done some work.
-      await waitUntil(async () => (await leaseHolderPid(uri)) === run.child.pid || run.child.exitCode !== null, `run ${i} to take the lease`, 30_000);
-      if (run.child.exitCode !== null) {
-        const early = await run.done;
-        throw new Error(`run ${i} exited (${early.code}) before taking the lease:\n${early.stderr}`);
+  ] as const)(
+    `each resume started %s takes the lease of the killed run; the last completes the collection (${ITERATIONS} kills)`,
+    async (_, delayMs) => {
+      const uri = path.join(root, `killed-${delayMs}`);
+      const env = ingestEnv(fake, uri, { EMBED_BATCH_SIZE: "4" });
+      const random = prng(7 + delayMs);
+      for (let i = 0; i < ITERATIONS; i++) {
+        const run = startIngest([docs], env, 90_000, { detached: true });
+        children.push(run.child);
+        // It holds the lease (so a busy refusal would have shown), and has done some work.
+        await waitUntil(async () => (await leaseHolderPid(uri)) === run.child.pid || run.child.exitCode !== null, `run ${i} to take the lease`, 30_000);
+        if (run.child.exitCode !== null) {
+          const early = await run.done;
+          throw new Error(`run ${i} exited (${early.code}) before taking the lease:\n${early.stderr}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50 + random() * 400));
+        killGroup(run.child.pid!);
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+        // The next iteration (or the final run) starts now, while the killed one may not even be reaped yet.
       }
-      await new Promise((resolve) => setTimeout(resolve, 50 + random() * 400));
-      killGroup(run.child.pid!);
-      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-      // The next iteration (or the final run) starts now, while the killed one may not even be reaped yet.
-    }
-    const last = await runIngest([docs], env);
-    expect(last.stderr).not.toMatch(/being ingested by another process/);
-    expect(last.code, last.stderr).toBe(0);
-    expect(await countRows(uri)).toBe(cleanRows);
-    expect(await leaseHolderPid(uri)).toBeUndefined(); // released at the end
-  }, 300_000);
+      const last = await runIngest([docs], env);
+      expect(last.stderr).not.toMatch(/being ingested by another process/);
+      expect(last.code, last.stderr).toBe(0);
+      expect(await countRows(uri)).toBe(cleanRows);
+      expect(await leaseHolderPid(uri)).toBeUndefined(); // released at the end
+    },
+    300_000,
+  );
 });

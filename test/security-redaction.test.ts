@@ -91,57 +91,64 @@ describe("redaction of echoed secrets", () => {
     expect(lines[0]).toContain("upstream said [redacted] and [redacted]");
   });
 
-  it.each(ECHO_STYLES)("no HTTP route returns a piece of any secret when the provider echoes it (%s)", async (style) => {
-    echo.style = style;
-    const before = echo.hits;
-    const post = (route: string, body: unknown) =>
-      fetch(`${server.url}${route}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
+  it.each(ECHO_STYLES)(
+    "no HTTP route returns a piece of any secret when the provider echoes it (%s)",
+    async (style) => {
+      echo.style = style;
+      const before = echo.hits;
+      const post = (route: string, body: unknown) => fetch(`${server.url}${route}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
 
-    const models = await fetch(`${server.url}/v1/models`, { headers: auth });
-    const modelsText = await models.text();
-    expectNoLeak("GET /v1/models", modelsText);
-    expect(JSON.parse(modelsText).providers.some((p: { error?: string }) => p.error)).toBe(true);
+      const models = await fetch(`${server.url}/v1/models`, { headers: auth });
+      const modelsText = await models.text();
+      expectNoLeak("GET /v1/models", modelsText);
+      expect(JSON.parse(modelsText).providers.some((p: { error?: string }) => p.error)).toBe(true);
 
-    const search = await post("/v1/search", { query: "tide pools", collection: "docs" });
-    expect(search.status).toBeGreaterThanOrEqual(400);
-    expectNoLeak("POST /v1/search", await search.text());
+      const search = await post("/v1/search", { query: "tide pools", collection: "docs" });
+      expect(search.status).toBeGreaterThanOrEqual(400);
+      expectNoLeak("POST /v1/search", await search.text());
 
-    const ask = await post("/v1/ask", { question: "What lives in tide pools?", collection: "docs", mode: "keyword" });
-    expect(ask.status).toBeGreaterThanOrEqual(400);
-    expectNoLeak("POST /v1/ask", await ask.text());
+      const ask = await post("/v1/ask", { question: "What lives in tide pools?", collection: "docs", mode: "keyword" });
+      expect(ask.status).toBeGreaterThanOrEqual(400);
+      expectNoLeak("POST /v1/ask", await ask.text());
 
-    const streamed = await post("/v1/ask", { question: "What lives in tide pools?", collection: "docs", mode: "keyword", stream: true });
-    const events = [];
-    if (streamed.ok) for await (const event of readSse(streamed)) events.push(event);
-    else events.push({ event: "http", data: await streamed.text() });
-    expect(events.map((e) => e.event)).not.toContain("done");
-    if (style === "sse-error" || style === "not-sse") expect(JSON.parse(events.find((e) => e.event === "error")!.data).code).toBe("provider_stream");
-    for (const event of events) expectNoLeak(`POST /v1/ask stream (${event.event})`, event.data);
+      const streamed = await post("/v1/ask", { question: "What lives in tide pools?", collection: "docs", mode: "keyword", stream: true });
+      const events = [];
+      if (streamed.ok) for await (const event of readSse(streamed)) events.push(event);
+      else events.push({ event: "http", data: await streamed.text() });
+      expect(events.map((e) => e.event)).not.toContain("done");
+      if (style === "sse-error" || style === "not-sse") expect(JSON.parse(events.find((e) => e.event === "error")!.data).code).toBe("provider_stream");
+      for (const event of events) expectNoLeak(`POST /v1/ask stream (${event.event})`, event.data);
 
-    const form = new FormData();
-    form.append("file", new File(["# Echo\n\nA document about tide pools and anemones."], "echo.md"));
-    form.append("collection", "uploads");
-    const upload = await fetch(`${server.url}/v1/documents`, { method: "POST", headers: auth, body: form });
+      const form = new FormData();
+      form.append("file", new File(["# Echo\n\nA document about tide pools and anemones."], "echo.md"));
+      form.append("collection", "uploads");
+      const upload = await fetch(`${server.url}/v1/documents`, { method: "POST", headers: auth, body: form });
 
-    expect(upload.status).toBeGreaterThanOrEqual(400);
-    expectNoLeak("POST /v1/documents", await upload.text());
+      expect(upload.status).toBeGreaterThanOrEqual(400);
+      expectNoLeak("POST /v1/documents", await upload.text());
 
-    // Every route above reached the provider (or nothing would have been echoed).
-    expect(echo.hits - before).toBeGreaterThanOrEqual(5);
-    expectNoLeak("server log", server.log);
-  }, 120_000);
+      // Every route above reached the provider (or nothing would have been echoed).
+      expect(echo.hits - before).toBeGreaterThanOrEqual(5);
+      expectNoLeak("server log", server.log);
+    },
+    120_000,
+  );
 
-  it.each(["plain", "escaped", "partial"] as const)("the ingest command's output holds no piece of any secret (%s)", async (style) => {
-    echo.style = style;
-    const run = await runIngestCommand(
-      [path.join(FIXTURES, "tide-pools.md"), "--collection", `echo-${style}`],
-      childEnv(undefined, lancedb, { NVIDIA_API_KEY: NIM_KEY, NIM_BASE_URL: echo.url, QINIU_API_KEY: QINIU_KEY, EMBED_API_KEY: EMBED_KEY, RAG_API_KEY: RAG_KEY, PROVIDER_MAX_RETRIES: "0", NIM_RPM: "100000" }),
-    );
-    expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/^failed: /m);
-    expectNoLeak("ingest stdout", run.stdout);
-    expectNoLeak("ingest stderr", run.stderr);
-  }, 120_000);
+  it.each(["plain", "escaped", "partial"] as const)(
+    "the ingest command's output holds no piece of any secret (%s)",
+    async (style) => {
+      echo.style = style;
+      const run = await runIngestCommand(
+        [path.join(FIXTURES, "tide-pools.md"), "--collection", `echo-${style}`],
+        childEnv(undefined, lancedb, { NVIDIA_API_KEY: NIM_KEY, NIM_BASE_URL: echo.url, QINIU_API_KEY: QINIU_KEY, EMBED_API_KEY: EMBED_KEY, RAG_API_KEY: RAG_KEY, PROVIDER_MAX_RETRIES: "0", NIM_RPM: "100000" }),
+      );
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/^failed: /m);
+      expectNoLeak("ingest stdout", run.stdout);
+      expectNoLeak("ingest stderr", run.stderr);
+    },
+    120_000,
+  );
 });
 
 describe("redirects", () => {

@@ -54,7 +54,12 @@ describe("stream completion", () => {
 
   it("a stream cut before [DONE] and without a finish reason is a provider_stream error after the text it did send", async () => {
     const { events, error } = await collect(chatAnswering(() => sse([chunk("Half an "), chunk("answer")])).stream(ask));
-    expect(events.filter((e) => e.type === "delta").map((e) => (e as { text: string }).text).join("")).toBe("Half an answer");
+    expect(
+      events
+        .filter((e) => e.type === "delta")
+        .map((e) => (e as { text: string }).text)
+        .join(""),
+    ).toBe("Half an answer");
     expect(error?.code).toBe("provider_stream");
     expect(error?.message).toMatch(/ended the stream before the answer was complete/);
   });

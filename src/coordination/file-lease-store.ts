@@ -76,8 +76,7 @@ export function createFileLeaseStore(options: FileLeaseStoreOptions): LeaseStore
   const now = options.now ?? Date.now;
   const file = (key: string) => path.join(options.dir, `${encodeURIComponent(key)}.lease`);
   let self: Promise<{ machine: string; startTime: number | null }> | undefined;
-  const whoAmI = () =>
-    (self ??= Promise.all([machineId(), processState(process.pid)]).then(([machine, proc]) => ({ machine, startTime: proc?.startTime ?? null })));
+  const whoAmI = () => (self ??= Promise.all([machineId(), processState(process.pid)]).then(([machine, proc]) => ({ machine, startTime: proc?.startTime ?? null })));
 
   const read = async (target: string): Promise<LeaseRecord | undefined> => {
     const text = await readText(target);
@@ -113,7 +112,10 @@ export function createFileLeaseStore(options: FileLeaseStoreOptions): LeaseStore
       await writeFile(claim, String(process.pid), { flag: "wx" });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const age = await stat(claim).then((s) => now() - s.mtimeMs, () => 0);
+      const age = await stat(claim).then(
+        (s) => now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > STALE_CLAIM_MS) await rm(claim, { force: true });
       return false;
     }
@@ -132,7 +134,10 @@ export function createFileLeaseStore(options: FileLeaseStoreOptions): LeaseStore
     for (const name of await readdir(options.dir).catch(() => [] as string[])) {
       if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
       const file = path.join(options.dir, name);
-      const age = await stat(file).then((s) => now() - s.mtimeMs, () => 0);
+      const age = await stat(file).then(
+        (s) => now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > STALE_CLAIM_MS) await rm(file, { force: true });
     }
   };

@@ -30,7 +30,12 @@ const WILDCARD_ADDRESSES = new Set(["0.0.0.0", "::", "[::]"]);
 const IP_LITERAL = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:.]*:[0-9a-f:.]*)$/i;
 
 /** `[::1]` and `::1`, `Example.COM.` and `example.com` are the same host. */
-const normaliseHost = (host: string) => host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
+const normaliseHost = (host: string) =>
+  host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1")
+    .replace(/\.$/, "");
 
 /**
  * The hosts to accept: the listen address and the localhost names always (a page cannot rebind
@@ -78,7 +83,11 @@ export function browserGuard(options: BrowserGuardOptions): MiddlewareHandler {
       const own = origin !== undefined && origin !== "null" && URL.canParse(origin) && new URL(origin).host === url.host;
       const listed = origin !== undefined && (anyOrigin || origins.has(origin.replace(/\/+$/, "").toLowerCase()));
       if (!own && !listed) {
-        throw new AppError(403, "cross_site_request", `Cross-site request refused${origin ? ` from origin ${origin.slice(0, 200)}` : ""}: only the server's own pages and the origins in CORS_ORIGINS may call ${method} routes from a browser.`);
+        throw new AppError(
+          403,
+          "cross_site_request",
+          `Cross-site request refused${origin ? ` from origin ${origin.slice(0, 200)}` : ""}: only the server's own pages and the origins in CORS_ORIGINS may call ${method} routes from a browser.`,
+        );
       }
     }
 

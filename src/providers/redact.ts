@@ -15,9 +15,7 @@ const MASK = "[redacted]";
 
 /** Every secret in the configuration: all provider keys and the service's own API key. */
 export function configuredSecrets(config: Partial<Config>): string[] {
-  return [config.NVIDIA_API_KEY, config.QINIU_API_KEY, config.OPENAI_API_KEY, config.EMBED_API_KEY, config.RERANK_API_KEY, config.RAG_API_KEY].filter(
-    (s): s is string => typeof s === "string" && s.length > 0,
-  );
+  return [config.NVIDIA_API_KEY, config.QINIU_API_KEY, config.OPENAI_API_KEY, config.EMBED_API_KEY, config.RERANK_API_KEY, config.RAG_API_KEY].filter((s): s is string => typeof s === "string" && s.length > 0);
 }
 
 export function createRedactor(secrets: readonly (string | undefined)[]): Redactor {

@@ -50,7 +50,9 @@ export function createHostileRequests(seed: number, host: string) {
       case 6:
         return Array.from({ length: int(4) }, () => randomValue(depth + 1));
       default:
-        return Object.fromEntries(Array.from({ length: int(4) }, () => [pick(["question", "query", "collection", "top_k", "mode", "stream", "rerank", "model", "__proto__", "constructor", randomString()]), randomValue(depth + 1)]));
+        return Object.fromEntries(
+          Array.from({ length: int(4) }, () => [pick(["question", "query", "collection", "top_k", "mode", "stream", "rerank", "model", "__proto__", "constructor", randomString()]), randomValue(depth + 1)]),
+        );
     }
   };
   /** A body that matches the schema more often than not, then breaks one field. */
@@ -93,7 +95,23 @@ export function createHostileRequests(seed: number, host: string) {
 
   const boundary = () => pick(["X", "----fuzz" + int(1e9), "a b", "", '"quoted"', "-".repeat(80)]);
   const fileName = () =>
-    pick(["notes.md", "evil\u202egpj.md", "line\nfeed.md", "tab\tname.txt", `${"n".repeat(300)}.md`, "../../../escape.md", "C:\\\\windows\\\\x.txt", "no-extension", ".md", "文档.txt", "😀.html", "a.pdf", "", "x.exe", "\u0000.md"]);
+    pick([
+      "notes.md",
+      "evil\u202egpj.md",
+      "line\nfeed.md",
+      "tab\tname.txt",
+      `${"n".repeat(300)}.md`,
+      "../../../escape.md",
+      "C:\\\\windows\\\\x.txt",
+      "no-extension",
+      ".md",
+      "文档.txt",
+      "😀.html",
+      "a.pdf",
+      "",
+      "x.exe",
+      "\u0000.md",
+    ]);
   const fileBody = () => pick(["# Fuzz\n\nTide pools hold anemones.\n", "", "%PDF-1.4 not really", "<html><body>hi</body></html>", "\u0000\u0001binary"]);
   const multipartBody = (b: string): string => {
     const parts: string[] = [];
@@ -101,7 +119,9 @@ export function createHostileRequests(seed: number, host: string) {
     for (let i = 0; i < count; i++) {
       const field = pick(["file", "file", "collection", "other", ""]);
       if (field === "file" || chance(0.2)) {
-        parts.push(`--${b}\r\nContent-Disposition: form-data; name="${field}"; filename="${fileName()}"\r\nContent-Type: ${pick(["text/markdown", "application/octet-stream", "", "text/plain; charset=gbk"])}\r\n\r\n${fileBody()}\r\n`);
+        parts.push(
+          `--${b}\r\nContent-Disposition: form-data; name="${field}"; filename="${fileName()}"\r\nContent-Type: ${pick(["text/markdown", "application/octet-stream", "", "text/plain; charset=gbk"])}\r\n\r\n${fileBody()}\r\n`,
+        );
       } else {
         parts.push(`--${b}\r\nContent-Disposition: form-data; name="${field}"\r\n\r\n${pick(["default", "fuzz", "", "bad name!", "a".repeat(100), randomString()])}\r\n`);
       }
@@ -112,7 +132,17 @@ export function createHostileRequests(seed: number, host: string) {
     return text;
   };
 
-  const JSON_TYPES = ["application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "", "application/json; charset=latin1", "APPLICATION/JSON", "application/vnd.api+json", "multipart/form-data; boundary=X"];
+  const JSON_TYPES = [
+    "application/json",
+    "application/json; charset=utf-8",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "",
+    "application/json; charset=latin1",
+    "APPLICATION/JSON",
+    "application/vnd.api+json",
+    "multipart/form-data; boundary=X",
+  ];
 
   const browserHeaders = (): Record<string, string> => {
     const h: Record<string, string> = {};
@@ -136,7 +166,17 @@ export function createHostileRequests(seed: number, host: string) {
     if (route <= 5) {
       // uploads
       const b = boundary();
-      const type = pick([`multipart/form-data; boundary=${b}`, `multipart/form-data; boundary=${b}`, `multipart/form-data; boundary=${b}`, "multipart/form-data", "multipart/form-data; boundary=", "application/json", "text/plain", "", `multipart/mixed; boundary=${b}`]);
+      const type = pick([
+        `multipart/form-data; boundary=${b}`,
+        `multipart/form-data; boundary=${b}`,
+        `multipart/form-data; boundary=${b}`,
+        "multipart/form-data",
+        "multipart/form-data; boundary=",
+        "application/json",
+        "text/plain",
+        "",
+        `multipart/mixed; boundary=${b}`,
+      ]);
       if (type) headers["content-type"] = type;
       const body = chance(0.85) ? multipartBody(b === "" ? "X" : b.replace(/"/g, "")) : chance(0.5) ? binary() : "";
       const query = chance(0.2) ? `?collection=${encode(randomString())}` : "";
