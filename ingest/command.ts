@@ -11,6 +11,7 @@ import { configOrReport } from "../src/config.js";
 import { createConsoleLogger } from "../src/logger.js";
 import { configuredSecrets, createRedactor } from "../src/providers/redact.js";
 import type { IngestReport } from "../src/runtime/ingest-service.js";
+import type { BlobStore } from "../src/blobs/blob-store.js";
 import { openNodeRuntime } from "../src/runtime/node-runtime.js";
 import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
 import { discoverFiles, sourceFiles } from "./discover.js";
@@ -96,7 +97,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
         if (o.status === "failed") progress.log(`failed ${o.source}: ${o.reason}`);
       },
     });
-    const pruned = args.values.prune && collection ? await prune(collection, collectionName, found.roots, dryRun) : [];
+    const pruned = args.values.prune && collection ? await prune(collection, collectionName, found.roots, dryRun, rt.blobs) : [];
     progress.stop();
     // Indexes and compaction after the writes, not during: one pass per run.
     if (collection?.upkeep && !dryRun && !controller.signal.aborted && (report.chunksWritten > 0 || pruned.length > 0)) {
@@ -123,7 +124,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
  * checked under each root of this run, at the path its id was made from; documents under
  * no root of this run (uploads, other folders) are left alone.
  */
-async function prune(collection: Collection, collectionName: string, roots: string[], dryRun: boolean): Promise<string[]> {
+async function prune(collection: Collection, collectionName: string, roots: string[], dryRun: boolean, blobs: BlobStore | undefined): Promise<string[]> {
   const gone: string[] = [];
   for (const doc of await collection.listDocuments()) {
     const candidates = path.isAbsolute(doc.source) ? [doc.source] : roots.map((root) => path.posix.join(root, doc.source));
@@ -132,7 +133,10 @@ async function prune(collection: Collection, collectionName: string, roots: stri
     if (file === undefined) continue;
     const exists = await access(file).then(() => true, () => false);
     if (exists) continue;
-    if (!dryRun) await collection.deleteDocument(doc.documentId);
+    if (!dryRun) {
+      await collection.deleteDocument(doc.documentId);
+      await blobs?.delete(collection.name, doc.documentId);
+    }
     gone.push(doc.source);
   }
   return gone;

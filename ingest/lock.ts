@@ -1,5 +1,5 @@
 import path from "node:path";
-import { createFileLeaseStore } from "../src/coordination/file-lease-store.js";
+import { createFileLeaseStore } from "../src/node/file-lease-store.js";
 import { type HeldLease, LeaseBusyError, holdLease } from "../src/coordination/lease.js";
 
 /**

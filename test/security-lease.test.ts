@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, rm, utimes, writeFile } from "node:fs/promises
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CollectionBusyError, lockCollection } from "../ingest/lock.js";
-import { createFileLeaseStore, processState } from "../src/coordination/file-lease-store.js";
+import { createFileLeaseStore, processState } from "../src/node/file-lease-store.js";
 import { LeaseBusyError, holdLease } from "../src/coordination/lease.js";
 import { openLanceStore } from "../src/store/lance-store.js";
 import { prng } from "./bench/vectors.js";

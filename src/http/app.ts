@@ -1,7 +1,8 @@
 /**
  * askdocs's HTTP API as one Hono app over a Runtime: request log, CORS, the browser
- * guard (Host, cross-site, media types), bearer auth, body limits, `/health`, then the routes. Nothing here reads the environment or opens
- * files, so the Node server and the Worker serve the same app.
+ * guard (Host, cross-site, media types), bearer auth, body limits, `/health`, then the
+ * routes. Nothing here reads the environment or opens files, so the Node server and the
+ * Worker serve the same app.
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -16,6 +17,7 @@ import { askRoutes } from "./routes/ask.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { documentRoutes } from "./routes/documents.js";
 import { searchRoutes } from "./routes/search.js";
+import { WEB_PATHS, webRoutes } from "../web/web-routes.js";
 
 /** JSON bodies are questions, not documents: 1 MB is plenty. */
 const JSON_LIMIT = 1024 * 1024;
@@ -42,7 +44,7 @@ export function createApp(deps: Runtime): Hono {
     }),
   );
   const apiKey = deps.config.RAG_API_KEY;
-  if (apiKey) app.use(bearerAuth({ token: apiKey, open: ["/health"] }));
+  if (apiKey) app.use(bearerAuth({ token: apiKey, open: ["/health", ...WEB_PATHS] }));
   const jsonLimit = bodyLimit({
     maxSize: JSON_LIMIT,
     onError: () => {
@@ -67,6 +69,7 @@ export function createApp(deps: Runtime): Hono {
     });
   });
 
+  app.route("/", webRoutes());
   app.route("/", catalogRoutes(deps));
   app.route("/", searchRoutes(deps));
   app.route("/", askRoutes(deps));

@@ -1,4 +1,4 @@
-import { createFileLeaseStore } from "../../src/coordination/file-lease-store.js";
+import { createFileLeaseStore } from "../../src/node/file-lease-store.js";
 
 /**
  * A process that takes a lease and holds it (renewing) until killed, for the lease tests:

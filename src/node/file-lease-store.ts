@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { link, mkdir, readFile, readdir, readlink, rename, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
-import { type AcquireOptions, type Lease, LeaseBusyError, type LeaseHolder, LeaseLostError, type LeaseStore } from "./lease.js";
+import { type AcquireOptions, type Lease, LeaseBusyError, type LeaseHolder, LeaseLostError, type LeaseStore } from "../coordination/lease.js";
 
 /**
  * Leases as files in one directory, for processes on one host (or sharing a local disk).
