@@ -168,11 +168,10 @@ describe("the OpenAI-compatible API", () => {
     expect(noQuestion).toBeInstanceOf(OpenAI.BadRequestError);
     expect((noQuestion as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({ param: "messages" });
 
-    // The chat model's own refusal keeps askdocs's status and code.
+    // A chat model the provider does not serve is the request's fault: 400 naming `model`.
     const unknownChat = await client.chat.completions.create({ model: "default@nim:no/such-model", messages: [{ role: "user", content: QUESTION }] }).catch((e: unknown) => e);
-    expect(unknownChat).toBeInstanceOf(OpenAI.APIError);
-    expect((unknownChat as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
-    expect((unknownChat as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ type: "server_error", code: "provider_unknown_model" });
+    expect(unknownChat).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((unknownChat as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({ type: "invalid_request_error", param: "model", code: "provider_unknown_model" });
 
     const stranger = new OpenAI({ baseURL: `${server.url}/openai/v1`, apiKey: "wrong-key", maxRetries: 0 });
     const denied = await stranger.models.list().catch((e: unknown) => e);

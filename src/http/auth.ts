@@ -10,6 +10,12 @@ export interface AuthOptions {
   apiKeyHeader?: string[];
 }
 
+/** Whether an Authorization header carries `token` as a Bearer token; compared in constant time. */
+export async function presentsToken(header: string | undefined, token: string): Promise<boolean> {
+  const match = /^Bearer\s+(.+)$/i.exec(header ?? "");
+  return Boolean(match) && (await timingSafeEqual(match![1]!.trim(), token));
+}
+
 /** Bearer-token auth for every route but the open ones; compared in constant time. */
 export function bearerAuth(options: AuthOptions): MiddlewareHandler {
   if (!options.token) throw new TypeError("Expected `token` to be a non-empty string");
@@ -17,11 +23,8 @@ export function bearerAuth(options: AuthOptions): MiddlewareHandler {
   const apiKeyPrefixes = options.apiKeyHeader ?? [];
   return async function auth(c, next) {
     if (open.has(c.req.path)) return next();
-    const header = c.req.header("authorization") ?? "";
-    const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
     const apiKey = apiKeyPrefixes.some((prefix) => c.req.path.startsWith(prefix)) ? c.req.header("x-api-key")?.trim() : undefined;
-    const matches = async (key: string | undefined) => key !== undefined && (await timingSafeEqual(key, options.token));
-    if (!(await matches(bearer)) && !(await matches(apiKey))) {
+    if (!(await presentsToken(c.req.header("authorization"), options.token)) && !(apiKey !== undefined && (await timingSafeEqual(apiKey, options.token)))) {
       c.header("WWW-Authenticate", 'Bearer realm="askdocs"');
       throw new AppError(401, "unauthorized", `Missing or wrong API key: send \`Authorization: Bearer <RAG_API_KEY>\`${apiKeyPrefixes.length > 0 ? " (or `x-api-key` on the Anthropic-compatible API)" : ""}.`);
     }
