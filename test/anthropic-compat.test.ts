@@ -1,7 +1,6 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_KEY, type Citation, type CompatServer, splitSources, startCompatServer } from "./helpers/compat-server.js";
-import { until } from "./helpers/server.js";
+import { API_KEY, type Citation, type CompatServer, expectUpstreamCancelled, splitSources, startCompatServer } from "./helpers/compat-server.js";
 
 /**
  * The Anthropic-compatible door through the real `@anthropic-ai/sdk`, against the real app
@@ -124,18 +123,9 @@ describe("the Anthropic-compatible API", () => {
     server.fake.clearFaults();
   });
   it("cancels the chat model's stream when the client goes away", async () => {
-    server.fake.set({ streamChunkDelayMs: 100 });
-    try {
-      const mark = server.fake.requests.length;
-      const controller = new AbortController();
-      const stream = await client.messages.create({ model: "default", max_tokens: 256, messages: [{ role: "user", content: QUESTION }], stream: true }, { signal: controller.signal });
+    await expectUpstreamCancelled(server, async (signal) => {
+      const stream = await client.messages.create({ model: "default", max_tokens: 256, messages: [{ role: "user", content: QUESTION }], stream: true }, { signal });
       for await (const event of stream) if (event.type === "content_block_delta") break;
-      controller.abort();
-      const upstream = server.fake.requests.slice(mark).filter((r) => r.path.endsWith("/chat/completions"));
-      expect(upstream).toHaveLength(1);
-      await until(() => upstream[0]!.disconnected === true, "the fake to see the upstream request disconnected", 1000);
-    } finally {
-      server.fake.set({ streamChunkDelayMs: 0 });
-    }
+    });
   });
 });

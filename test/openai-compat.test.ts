@@ -1,8 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/http/app.js";
-import { API_KEY, type Citation, type CompatServer, splitSources, startCompatServer } from "./helpers/compat-server.js";
-import { until } from "./helpers/server.js";
+import { API_KEY, type Citation, type CompatServer, expectUpstreamCancelled, splitSources, startCompatServer } from "./helpers/compat-server.js";
 
 /**
  * The OpenAI-compatible door through the real `openai` client (6.x), against the real app
@@ -213,19 +212,9 @@ describe("the OpenAI-compatible API", () => {
     expect((await preflight("http://evil.example")).headers.get("access-control-allow-origin")).toBeNull();
   });
   it("cancels the chat model's stream when the client goes away", async () => {
-    server.fake.set({ streamChunkDelayMs: 100 });
-    try {
-      const mark = server.fake.requests.length;
-      const controller = new AbortController();
-      const stream = await client.chat.completions.create({ model: "default", messages: [{ role: "user", content: QUESTION }], stream: true }, { signal: controller.signal });
+    await expectUpstreamCancelled(server, async (signal) => {
+      const stream = await client.chat.completions.create({ model: "default", messages: [{ role: "user", content: QUESTION }], stream: true }, { signal });
       for await (const chunk of stream) if (chunk.choices[0]?.delta.content) break;
-      controller.abort();
-      const upstream = server.fake.requests.slice(mark).filter((r) => r.path.endsWith("/chat/completions"));
-      expect(upstream).toHaveLength(1);
-      // The whole answer takes ~15 chunks x 100 ms more: the cut must come well before.
-      await until(() => upstream[0]!.disconnected === true, "the fake to see the upstream request disconnected", 1000);
-    } finally {
-      server.fake.set({ streamChunkDelayMs: 0 });
-    }
+    });
   });
 });

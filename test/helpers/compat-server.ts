@@ -12,7 +12,7 @@ import type { Runtime } from "../../src/runtime/runtime.js";
 import { openLanceStore } from "../../src/store/lance-store.js";
 import { type FakeProvider, startFakeProvider } from "../fake-provider/index.js";
 import { tempDir } from "./ingest-data.js";
-import { childEnv } from "./server.js";
+import { childEnv, until } from "./server.js";
 
 /**
  * The HTTP app over a real LanceDB in a temp folder, served on 127.0.0.1 port 0, with the
@@ -113,4 +113,24 @@ export function splitSources(text: string): { answer: string; listed: number[] }
   if (at === -1) return { answer: text, listed: [] };
   const lines = text.slice(at + "\n\nSources:\n".length).split("\n");
   return { answer: text.slice(0, at), listed: lines.map((line) => Number(/^\[(\d+)\] \S/.exec(line)?.[1] ?? Number.NaN)) };
+}
+
+/**
+ * With the fake streaming slowly (~15 chunks x 100 ms), `readSome` starts a streamed answer
+ * with the given signal and returns after its first text; once aborted, the fake must see the
+ * upstream chat request disconnected well before the answer would have ended.
+ */
+export async function expectUpstreamCancelled(server: CompatServer, readSome: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  server.fake.set({ streamChunkDelayMs: 100 });
+  try {
+    const mark = server.fake.requests.length;
+    const controller = new AbortController();
+    await readSome(controller.signal);
+    controller.abort();
+    const upstream = server.fake.requests.slice(mark).filter((r) => r.path.endsWith("/chat/completions"));
+    if (upstream.length !== 1) throw new Error(`expected one upstream chat request, saw ${upstream.length}`);
+    await until(() => upstream[0]!.disconnected === true, "the fake to see the upstream request disconnected", 1000);
+  } finally {
+    server.fake.set({ streamChunkDelayMs: 0 });
+  }
 }
