@@ -13,7 +13,7 @@ import type { IngestReport } from "../src/runtime/ingest-service.js";
 import { openNodeRuntime } from "../src/runtime/node-runtime.js";
 import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
 import { discoverFiles, sourceFiles } from "./discover.js";
-import { CollectionBusyError, lockCollection } from "./lock.js";
+import { CollectionBusyError, lockIngestRun } from "./lock.js";
 import { createProgressReporter } from "./progress.js";
 
 const USAGE = `usage: askdocs ingest <file|folder|glob>... [--collection NAME] [--prune] [--dry-run]
@@ -58,7 +58,11 @@ export async function runIngest(argv: string[], env: Record<string, string | und
   for (const s of found.skipped) out.write(`skipped ${s.source}: ${s.reason}\n`);
   for (const m of found.missing) err.write(`not found: ${m} (no such file, folder or matching glob)\n`);
 
-  const release = dryRun ? undefined : await lockCollection(config.LANCEDB_URI, collectionName).catch((error: unknown) => {
+  const logger = createConsoleLogger(config.LOG_FORMAT);
+  const controller = new AbortController();
+  // A lost lease means another process may write now: stop at the next file, keeping what is whole.
+  const onLeaseLost = (reason: Error) => controller.abort(reason);
+  const release = dryRun ? undefined : await lockIngestRun(config, collectionName, logger, onLeaseLost).catch((error: unknown) => {
     if (error instanceof CollectionBusyError) return error;
     throw error;
   });
@@ -67,13 +71,12 @@ export async function runIngest(argv: string[], env: Record<string, string | und
     return 1;
   }
 
-  const rt = await openNodeRuntime(config, { logger: createConsoleLogger() });
+  const rt = await openNodeRuntime(config, { logger });
   const { store, providers } = rt;
   if (!providers.embedder && !dryRun) {
     err.write(`${providers.embedderMissing} Storing chunks for keyword search only; the next run with a provider adds their vectors.\n`);
   }
   const model = { embedModel: config.EMBED_MODEL, dims: rt.ingest.dims };
-  const controller = new AbortController();
   const onSignal = () => controller.abort(new Error("interrupted"));
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);

@@ -1,6 +1,7 @@
 /**
  * A tiny structured logger: one line per event. Callers pass fields, never secrets
- * or document text; the Node entry prints JSON-ish lines, tests pass `silentLogger`.
+ * or document text; the Node entry prints readable lines or, with LOG_FORMAT=json, one
+ * JSON object per line for log shippers; tests pass `silentLogger`.
  */
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
@@ -20,11 +21,16 @@ function format(level: string, message: string, fields?: LogFields): string {
   return parts.join(" ");
 }
 
+function formatJson(level: string, message: string, fields?: LogFields): string {
+  return JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields });
+}
+
 /** Logs to stderr so stdout stays free for command output. */
-export function createConsoleLogger(): Logger {
+export function createConsoleLogger(style: "text" | "json" = "text"): Logger {
+  const line = style === "json" ? formatJson : format;
   return {
-    info: (message, fields) => console.error(format("info", message, fields)),
-    warn: (message, fields) => console.error(format("warn", message, fields)),
-    error: (message, fields) => console.error(format("error", message, fields)),
+    info: (message, fields) => console.error(line("info", message, fields)),
+    warn: (message, fields) => console.error(line("warn", message, fields)),
+    error: (message, fields) => console.error(line("error", message, fields)),
   };
 }

@@ -6,7 +6,7 @@ import { type Embedder, createEmbedder } from "./embed.js";
 import { embedModelProfile } from "./embed-models.js";
 import { createPacer } from "./pacing.js";
 import { type Reranker, createReranker, hostedRerankPath } from "./rerank.js";
-import { type Transport, createTransport } from "./transport.js";
+import { type AttemptInfo, type Transport, createTransport } from "./transport.js";
 
 /**
  * Builds every provider client from the configuration, once per process: one
@@ -41,6 +41,8 @@ export interface CreateProvidersOptions {
   fetch?: typeof fetch;
   logger?: Logger;
   countTokens?: (text: string) => number;
+  /** Every provider attempt's outcome and queue wait (metrics). */
+  onAttempt?: (info: AttemptInfo) => void;
   /** Wait between NIM 202 polls (default 1000). */
   pollIntervalMs?: number;
   /** Shortest retry back-off (default 500); tests lower it. */
@@ -58,6 +60,7 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
     onRetry: (info: { provider: string; attempt: number; delayMs: number; kind: string; status?: number | undefined }) =>
       logger.warn("provider retry", { provider: info.provider, attempt: info.attempt, kind: info.kind, status: info.status, delay_ms: Math.round(info.delayMs) }),
+    ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}),
   };
 
   const nimPacer = createPacer({ name: "nim", rpm: config.NIM_RPM, concurrency: config.NIM_CONCURRENCY });

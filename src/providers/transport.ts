@@ -28,6 +28,15 @@ export interface TransportOptions {
   /** Longest total wait for a 202 result (default 600000). */
   pollTimeoutMs?: number;
   onRetry?: (info: RetryInfo) => void;
+  /** After every attempt (and every refusal by the queue): its outcome and how long it waited for a slot, for metrics. */
+  onAttempt?: (info: AttemptInfo) => void;
+}
+
+export interface AttemptInfo {
+  provider: string;
+  /** `ok`, or the error kind (`rate_limit`, `timeout`, `busy`…). */
+  outcome: string;
+  queueWaitMs: number;
 }
 
 export interface RetryInfo {
@@ -143,11 +152,16 @@ export function createTransport(options: TransportOptions): Transport {
     const { signal } = call;
     for (let n = 0; ; n++) {
       let delayMs = 0;
+      const queuedAt = performance.now();
       try {
         return await pacer.schedule(async () => {
+          const queueWaitMs = performance.now() - queuedAt;
           try {
-            return await run();
+            const result = await run();
+            options.onAttempt?.({ provider, outcome: "ok", queueWaitMs });
+            return result;
           } catch (error) {
+            options.onAttempt?.({ provider, outcome: error instanceof ProviderError ? error.kind : "error", queueWaitMs });
             if (error instanceof ProviderError && error.retryable) delayMs = retryDelayMs(error, n, policy);
             // A 429 means the provider wants quiet: hold back everyone queued, not just this
             // call, and do it before this slot frees so the next queued request cannot slip out.
@@ -157,6 +171,7 @@ export function createTransport(options: TransportOptions): Transport {
         }, { signal, maxWaitMs: call.maxQueueWaitMs });
       } catch (error) {
         if (error instanceof QueueFullError) {
+          options.onAttempt?.({ provider, outcome: "busy", queueWaitMs: 0 });
           throw new ProviderError({ provider, kind: "busy", retryAfterMs: error.estimateMs, message: `askdocs is at ${provider}'s request limit: ${error.message} Try again shortly, or raise the provider's RPM setting if your plan allows.` });
         }
         if (!(error instanceof ProviderError) || !error.retryable) throw error;

@@ -1,14 +1,24 @@
 /**
- * The runtime on Node: LanceDB at LANCEDB_URI under the runtime factory. Used by the
- * server (src/node.ts) and the commands (ingest, eval).
+ * The runtime on Node: LanceDB at LANCEDB_URI (a folder or object storage, with storage
+ * options from the AWS variables) under the runtime factory, plus cross-host write
+ * leases on object storage. Used by the server (src/node.ts) and the commands (ingest, eval).
  */
 import type { Config } from "../config.js";
+import { openLeases } from "../coordination/open-leases.js";
 import type { Logger } from "../logger.js";
+import { silentLogger } from "../logger.js";
 import { openLanceStore } from "../store/lance-store.js";
+import { lanceStorageOptions, parseStorageLocation, readConsistencyMs } from "../store/storage-location.js";
 import { type CreateRuntimeOptions, createRuntime } from "./create-runtime.js";
 import type { Runtime } from "./runtime.js";
 
 export async function openNodeRuntime(config: Config, options: { logger?: Logger; providers?: CreateRuntimeOptions["providers"] } = {}): Promise<Runtime> {
-  const store = await openLanceStore({ uri: config.LANCEDB_URI });
-  return createRuntime({ config, store, ...options });
+  const location = parseStorageLocation(config.LANCEDB_URI);
+  const store = await openLanceStore({
+    uri: config.LANCEDB_URI,
+    readConsistencySeconds: readConsistencyMs(location, config.READ_CONSISTENCY_MS) / 1000,
+    ...(location.kind === "local" ? {} : { storageOptions: lanceStorageOptions(config) }),
+  });
+  const leases = openLeases(config, location, options.logger ?? silentLogger);
+  return createRuntime({ config, store, ...options, ...(leases ? { leases } : {}) });
 }

@@ -8,6 +8,7 @@
 import type { AnswerEvent, AnswerRequest } from "../answer/answer.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
+import type { Metrics } from "../observability/metrics.js";
 import type { Providers } from "../providers/registry.js";
 import type { Retrieval } from "../retrieval/retrieve.js";
 import type { SearchMode, VectorStore } from "../store/vector-store.js";
@@ -29,6 +30,8 @@ export interface Runtime {
   readonly store: VectorStore;
   readonly providers: Providers;
   readonly ingest: IngestService;
+  /** Counters and histograms every door records into; `/metrics` renders them. */
+  readonly metrics: Metrics;
   /** The top-k passages for a query, with the limits of the configuration (fusion, queue wait). */
   search(request: SearchRequest): Promise<Retrieval>;
   /** See src/answer/answer.ts: events from retrieval to `done` or `error`. */
