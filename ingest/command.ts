@@ -13,7 +13,8 @@ import type { IngestReport } from "../src/runtime/ingest-service.js";
 import { openNodeRuntime } from "../src/runtime/node-runtime.js";
 import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
 import { discoverFiles, sourceFiles } from "./discover.js";
-import { CollectionBusyError, lockIngestRun } from "./lock.js";
+import { CollectionBusyError } from "./lock.js";
+import { lockIngestRun } from "./run-lock.js";
 import { createProgressReporter } from "./progress.js";
 
 const USAGE = `usage: askdocs ingest <file|folder|glob>... [--collection NAME] [--prune] [--dry-run]

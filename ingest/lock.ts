@@ -1,38 +1,13 @@
 import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
-import type { Config } from "../src/config.js";
-import { LeaseBusyError } from "../src/coordination/lease.js";
-import { openLeases } from "../src/coordination/open-leases.js";
-import type { Logger } from "../src/logger.js";
-import { parseStorageLocation } from "../src/store/storage-location.js";
 
 /**
- * One ingest per collection at a time. On a local folder the lock is a file created
- * exclusively next to the database; a lock left by a killed process (kill -9) is
- * recognised by its dead pid and taken over, so a crashed run never blocks the next one.
- * On object storage (several hosts) it is the `ingest-<collection>` lease, renewed while
- * the run lives and taken over once a killed run's lease expires.
+ * One ingest per collection at a time. The lock is a file created exclusively next to
+ * the database; a lock left by a killed process (kill -9) is recognised by its dead pid
+ * and taken over, so a crashed run never blocks the next one.
  */
 export class CollectionBusyError extends Error {}
-
-/** Takes the run lock for LANCEDB_URI; `onLost` is called if an object-store lease is lost mid-run. */
-export async function lockIngestRun(config: Config, collection: string, logger: Logger, onLost: (reason: Error) => void): Promise<() => Promise<void>> {
-  const location = parseStorageLocation(config.LANCEDB_URI);
-  const leases = openLeases(config, location, logger);
-  if (!leases) return lockCollection(location.kind === "local" ? location.path : config.LANCEDB_URI, collection);
-  try {
-    const lease = await leases.acquire(`ingest-${collection}`);
-    lease.lost.addEventListener("abort", () => onLost(lease.lost.reason as Error), { once: true });
-    return () => lease.release();
-  } catch (error) {
-    if (!(error instanceof LeaseBusyError)) throw error;
-    const { holder } = error;
-    throw new CollectionBusyError(
-      `Collection "${collection}" is being ingested by another process (pid ${holder.pid} on ${holder.host}, since ${new Date(holder.acquiredAt).toISOString()}). Wait for it to finish; if that process is gone, its lease expires at ${new Date(holder.expiresAt).toISOString()} and the next run takes over.`,
-    );
-  }
-}
 
 interface LockInfo {
   pid: number;

@@ -13,7 +13,7 @@ import { type Logger, silentLogger } from "../logger.js";
 import { embedModelProfile } from "../providers/embed-models.js";
 import { type CreateProvidersOptions, createProviders } from "../providers/registry.js";
 import { retrieve } from "../retrieval/retrieve.js";
-import type { Leases } from "../coordination/lease.js";
+import type { LeaseStore } from "../coordination/lease.js";
 import type { VectorStore } from "../store/vector-store.js";
 import type { IngestService } from "./ingest-service.js";
 import type { Runtime } from "./runtime.js";
@@ -28,7 +28,7 @@ export interface CreateRuntimeOptions {
   /** Provider transport settings (an injected fetch, shorter back-offs in tests). */
   providers?: Omit<CreateProvidersOptions, "logger" | "countTokens" | "onAttempt">;
   /** Cross-process write leases (object storage); none on a local folder, where LanceDB's own commits suffice. */
-  leases?: Leases;
+  leases?: LeaseStore;
 }
 
 const SUPPORTED = ".pdf, .md, .markdown, .html, .htm, .txt and .text";
@@ -37,7 +37,7 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
   const { config } = options;
   const logger = options.logger ?? silentLogger;
   const metrics = createRuntimeMetrics(options.store);
-  const store = applyStoreRoles(options.store, { upkeep: config.UPKEEP === "on", leases: options.leases, onUpkeep: metrics.upkeep });
+  const store = applyStoreRoles(options.store, { upkeep: config.UPKEEP === "on", leases: options.leases && { store: options.leases, ttlMs: config.LEASE_TTL_MS }, onUpkeep: metrics.upkeep });
   const settings = ingestSettings(embedModelProfile(config.EMBED_MODEL));
   const providers = createProviders(config, { ...options.providers, logger, countTokens: settings.countTokens, onAttempt: metrics.providerAttempt });
   const retrievalParts = {

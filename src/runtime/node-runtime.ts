@@ -4,7 +4,7 @@
  * leases on object storage. Used by the server (src/node.ts) and the commands (ingest, eval).
  */
 import type { Config } from "../config.js";
-import { openLeases } from "../coordination/open-leases.js";
+import { openLeaseStore } from "../coordination/open-leases.js";
 import type { Logger } from "../logger.js";
 import { silentLogger } from "../logger.js";
 import { openLanceStore } from "../store/lance-store.js";
@@ -19,6 +19,6 @@ export async function openNodeRuntime(config: Config, options: { logger?: Logger
     readConsistencySeconds: readConsistencyMs(location, config.READ_CONSISTENCY_MS) / 1000,
     ...(location.kind === "local" ? {} : { storageOptions: lanceStorageOptions(config) }),
   });
-  const leases = openLeases(config, location, options.logger ?? silentLogger);
+  const leases = openLeaseStore(config, location, options.logger ?? silentLogger);
   return createRuntime({ config, store, ...options, ...(leases ? { leases } : {}) });
 }

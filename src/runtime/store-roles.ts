@@ -1,26 +1,49 @@
 /**
  * A process's role over the shared store. On object storage several processes write one
- * collection: each write and each upkeep pass holds the collection's write lease, so
- * commits from different hosts take turns instead of conflicting. With UPKEEP=off (API
- * replicas) collections have no `upkeep`, so nothing in this process ever calls it; with
- * it on, every pass is counted for /metrics.
+ * collection: each write and each upkeep pass holds the collection's `write-<name>`
+ * lease (waiting its turn), so commits from different hosts take turns instead of
+ * conflicting. With UPKEEP=off (API replicas) collections have no `upkeep`, so nothing
+ * in this process ever calls it; with it on, every pass is counted for /metrics.
  */
-import { type Leases, withLease } from "../coordination/lease.js";
+import { type HeldLease, LeaseBusyError, type LeaseStore, holdLease } from "../coordination/lease.js";
 import type { Collection, MaintenanceReport, VectorStore } from "../store/vector-store.js";
 
 export interface StoreRoles {
   upkeep: boolean;
   /** Set on object storage: writes take `write-<collection>` first. */
-  leases?: Leases | undefined;
-  /** How long a write waits for another process's write or upkeep (default: two lease lifetimes). */
+  leases?: { store: LeaseStore; ttlMs: number } | undefined;
+  /** How long a write waits for another process's write or upkeep (default: four lease lifetimes). */
   leaseWaitMs?: number;
   onUpkeep?: (collection: string, outcome: "ok" | "failed", report?: MaintenanceReport) => void;
+}
+
+const POLL_MS = 100;
+
+/** Holds `key` (renewed by heartbeat), waiting up to `waitMs` while another process has it. */
+async function holdWaiting(store: LeaseStore, key: string, ttlMs: number, waitMs: number): Promise<HeldLease> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await holdLease(store, key, { ttlMs });
+    } catch (error) {
+      if (!(error instanceof LeaseBusyError) || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS + Math.random() * POLL_MS));
+    }
+  }
 }
 
 export function applyStoreRoles(store: VectorStore, roles: StoreRoles): VectorStore {
   const { leases } = roles;
   const waitMs = roles.leaseWaitMs ?? (leases ? leases.ttlMs * 4 : 0);
-  const guarded = <T>(name: string, work: () => Promise<T>): Promise<T> => (leases ? withLease(leases, `write-${name}`, { waitMs }, work) : work());
+  async function guarded<T>(name: string, work: () => Promise<T>): Promise<T> {
+    if (!leases) return work();
+    const held = await holdWaiting(leases.store, `write-${name}`, leases.ttlMs, waitMs);
+    try {
+      return await work();
+    } finally {
+      await held.release();
+    }
+  }
 
   function wrap(inner: Collection): Collection {
     const collection: Collection = {

@@ -1,12 +1,12 @@
 /**
- * Leases as DynamoDB items, for `s3+ddb://` deployments: in the same table LanceDB
+ * Lease records as DynamoDB items (conditional-lease-store.ts), for `s3+ddb://` deployments: in the same table LanceDB
  * commits through (its key is `base_uri` + `version`; lease items use a `base_uri` no
  * LanceDB table has), so no second table to provision. Creating and renewing are
  * conditional PutItems, which DynamoDB makes atomic.
  */
 import { AwsClient } from "aws4fetch";
 import type { AwsSettings } from "../store/storage-location.js";
-import type { LeaseBackend, LeaseRecord } from "./lease.js";
+import type { ConditionalLeaseBackend, ConditionalLeaseRecord } from "./conditional-lease-store.js";
 
 interface Item {
   base_uri: { S: string };
@@ -15,11 +15,11 @@ interface Item {
   record: { S: string };
 }
 
-export function dynamoDbLeaseBackend(aws: AwsSettings, table: string, scope: string): LeaseBackend {
+export function dynamoDbLeaseBackend(aws: AwsSettings, table: string, scope: string): ConditionalLeaseBackend {
   const region = aws.AWS_REGION ?? "us-east-1";
   const endpoint = aws.AWS_ENDPOINT_URL_DYNAMODB ?? `https://dynamodb.${region}.amazonaws.com`;
   const client = new AwsClient({ accessKeyId: aws.AWS_ACCESS_KEY_ID ?? "", secretAccessKey: aws.AWS_SECRET_ACCESS_KEY ?? "", sessionToken: aws.AWS_SESSION_TOKEN, region, service: "dynamodb" });
-  const key = (name: string) => ({ base_uri: { S: `askdocs-lease:${scope}/${name}` }, version: { N: "0" } });
+  const itemKey = (key: string) => ({ base_uri: { S: `askdocs-lease:${scope}/${key}` }, version: { N: "0" } });
 
   /** One DynamoDB JSON call; `undefined` when a condition failed. */
   async function call(action: string, body: object): Promise<Record<string, unknown> | undefined> {
@@ -35,25 +35,24 @@ export function dynamoDbLeaseBackend(aws: AwsSettings, table: string, scope: str
     throw new Error(`DynamoDB ${action} on table ${table} failed: HTTP ${response.status} ${text.slice(0, 200)}`);
   }
 
-  const item = (name: string, record: LeaseRecord, token: string): Item => ({ ...key(name), token: { S: token }, record: { S: JSON.stringify(record) } });
+  const item = (key: string, record: ConditionalLeaseRecord, token: string): Item => ({ ...itemKey(key), token: { S: token }, record: { S: JSON.stringify(record) } });
   const newToken = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 
   return {
-    where: `DynamoDB table ${table}`,
-    async create(name, record) {
+    async create(key, record) {
       const token = newToken();
-      const created = await call("PutItem", { Item: item(name, record, token), ConditionExpression: "attribute_not_exists(base_uri)" });
+      const created = await call("PutItem", { Item: item(key, record, token), ConditionExpression: "attribute_not_exists(base_uri)" });
       if (created) return { created: true, version: token };
-      const found = (await call("GetItem", { Key: key(name), ConsistentRead: true }))?.Item as Item | undefined;
-      return { created: false, ...(found ? { current: { record: JSON.parse(found.record.S) as LeaseRecord, version: found.token.S } } : {}) };
+      const found = (await call("GetItem", { Key: itemKey(key), ConsistentRead: true }))?.Item as Item | undefined;
+      return { created: false, ...(found ? { current: { record: JSON.parse(found.record.S) as ConditionalLeaseRecord, version: found.token.S } } : {}) };
     },
-    async replace(name, record, version) {
+    async replace(key, record, version) {
       const token = newToken();
-      const replaced = await call("PutItem", { Item: item(name, record, token), ConditionExpression: "#t = :v", ExpressionAttributeNames: { "#t": "token" }, ExpressionAttributeValues: { ":v": { S: version } } });
+      const replaced = await call("PutItem", { Item: item(key, record, token), ConditionExpression: "#t = :v", ExpressionAttributeNames: { "#t": "token" }, ExpressionAttributeValues: { ":v": { S: version } } });
       return replaced ? token : undefined;
     },
-    async remove(name, version) {
-      await call("DeleteItem", { Key: key(name), ConditionExpression: "#t = :v", ExpressionAttributeNames: { "#t": "token" }, ExpressionAttributeValues: { ":v": { S: version } } });
+    async remove(key, version) {
+      await call("DeleteItem", { Key: itemKey(key), ConditionExpression: "#t = :v", ExpressionAttributeNames: { "#t": "token" }, ExpressionAttributeValues: { ":v": { S: version } } });
     },
   };
 }
