@@ -14,7 +14,7 @@ import { openNodeRuntime } from "../src/runtime/node-runtime.js";
 import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
 import { discoverFiles, sourceFiles } from "./discover.js";
 import { CollectionBusyError } from "./lock.js";
-import { lockIngestRun } from "./run-lock.js";
+import { lockIngestRun } from "./node/run-lock.js";
 import { createProgressReporter } from "./progress.js";
 
 const USAGE = `usage: askdocs ingest <file|folder|glob>... [--collection NAME] [--prune] [--dry-run]

@@ -4,7 +4,7 @@
  * leases on object storage. Used by the server (src/node.ts) and the commands (ingest, eval).
  */
 import type { Config } from "../config.js";
-import { openLeaseStore } from "../coordination/open-leases.js";
+import { openLeaseStore } from "./node-leases.js";
 import type { Logger } from "../logger.js";
 import { silentLogger } from "../logger.js";
 import { openLanceStore } from "../store/lance-store.js";

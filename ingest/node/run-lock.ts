@@ -4,12 +4,12 @@
  * `ingest-<collection>` lease in the cross-host lease store, renewed while the run lives
  * and taken over once a killed run's lease expires.
  */
-import type { Config } from "../src/config.js";
-import { LeaseBusyError, holdLease } from "../src/coordination/lease.js";
-import { openLeaseStore } from "../src/coordination/open-leases.js";
-import type { Logger } from "../src/logger.js";
-import { parseStorageLocation } from "../src/store/storage-location.js";
-import { CollectionBusyError, lockCollection } from "./lock.js";
+import type { Config } from "../../src/config.js";
+import { LeaseBusyError, holdLease } from "../../src/coordination/lease.js";
+import { openLeaseStore } from "../../src/runtime/node-leases.js";
+import type { Logger } from "../../src/logger.js";
+import { parseStorageLocation } from "../../src/store/storage-location.js";
+import { CollectionBusyError, lockCollection } from "../lock.js";
 
 /** Takes the run lock; `onLost` is called if the lease is lost mid-run (another run took over: stop writing). */
 export async function lockIngestRun(config: Config, collection: string, logger: Logger, onLost: (reason: Error) => void): Promise<() => Promise<void>> {

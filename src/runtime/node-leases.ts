@@ -7,10 +7,10 @@ import { hostname } from "node:os";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { StorageLocation } from "../store/storage-location.js";
-import { type ConditionalLeaseRecord, createConditionalLeaseStore } from "./conditional-lease-store.js";
-import { dynamoDbLeaseBackend } from "./dynamodb-lease-backend.js";
-import type { LeaseStore } from "./lease.js";
-import { s3LeaseBackend } from "./s3-lease-backend.js";
+import { type ConditionalLeaseRecord, createConditionalLeaseStore } from "../coordination/conditional-lease-store.js";
+import { dynamoDbLeaseBackend } from "../coordination/dynamodb-lease-backend.js";
+import type { LeaseStore } from "../coordination/lease.js";
+import { s3LeaseBackend } from "../coordination/s3-lease-backend.js";
 
 /** A holder on this host whose process is gone: no need to wait for its lease to expire. */
 function deadOnThisHost(holder: ConditionalLeaseRecord): boolean {
