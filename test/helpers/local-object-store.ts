@@ -3,8 +3,11 @@
  * S3 API over a temp folder) and `dynalite` (the DynamoDB API in memory), with one bucket
  * and the DynamoDB table LanceDB's `s3+ddb://` commit store expects (hash key `base_uri`,
  * range key `version`). s3rver ignores conditional PUT, which is why plain `s3://` is only
- * used here where a single writer is guaranteed.
+ * used here where a single writer is guaranteed. Two s3rver 3.7.1 bugs that real S3 does
+ * not have are mended on the instance (see the functions at the end): delimiter listings,
+ * and writes that a concurrent read can see half done.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdtemp, rm } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -32,6 +35,7 @@ export async function startLocalObjectStore(bucket = "askdocs", table = "askdocs
   const directory = await mkdtemp(path.join(tmpdir(), "askdocs-s3rver-"));
   const s3 = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory, configureBuckets: [{ name: bucket }] });
   fixDelimiterListing(s3);
+  makeWritesAtomic(s3);
   const s3Address = (await s3.run()) as AddressInfo;
   const ddb: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => ddb.listen(0, "127.0.0.1", resolve));
@@ -72,6 +76,50 @@ export async function startLocalObjectStore(bucket = "askdocs", table = "askdocs
   };
 }
 
+interface FilesystemStore {
+  listObjects(bucket: string, options: ListOptions): Promise<ListResult>;
+  putObject(object: { bucket: string; key: string }): Promise<unknown>;
+  copyObject(srcBucket: string, srcKey: string, destBucket: string, destKey: string, metadata?: unknown): Promise<unknown>;
+  deleteObject(bucket: string, key: string): Promise<unknown>;
+  getObject(bucket: string, key: string, options?: unknown): Promise<unknown>;
+  getMetadata(bucket: string, key: string): Promise<unknown>;
+  existsObject(bucket: string, key: string): Promise<unknown>;
+}
+
+const storeOf = (s3: S3rver) => (s3 as unknown as { store: FilesystemStore }).store;
+
+/**
+ * s3rver writes an object's bytes, then its metadata file, as separate steps (a copy too),
+ * and answers a GET in between with 404 (or a short body). S3 makes a PUT or a copy
+ * visible whole; LanceDB's commit protocol copies manifests into place and relies on that.
+ * Reads of a key wait here for a write of that key in flight. (Reads made by the write
+ * itself, such as the copy reading its own metadata back, do not wait.)
+ */
+function makeWritesAtomic(s3: S3rver): void {
+  const store = storeOf(s3);
+  const inWrite = new AsyncLocalStorage<boolean>();
+  const pending = new Map<string, Promise<unknown>>();
+  const write = <T>(id: string, run: () => Promise<T>): Promise<T> => {
+    const before = pending.get(id) ?? Promise.resolve();
+    const done = before.catch(() => undefined).then(() => inWrite.run(true, run));
+    const settled = done.catch(() => undefined);
+    pending.set(id, settled);
+    void settled.then(() => pending.get(id) === settled && pending.delete(id));
+    return done;
+  };
+  const read = async <T>(id: string, run: () => Promise<T>): Promise<T> => {
+    if (!inWrite.getStore()) await pending.get(id);
+    return run();
+  };
+  const { putObject, copyObject, deleteObject, getObject, getMetadata, existsObject } = store;
+  store.putObject = (object) => write(`${object.bucket}/${object.key}`, () => putObject.call(store, object));
+  store.copyObject = (sb, sk, db, dk, m) => write(`${db}/${dk}`, () => copyObject.call(store, sb, sk, db, dk, m));
+  store.deleteObject = (b, k) => write(`${b}/${k}`, () => deleteObject.call(store, b, k));
+  store.getObject = (b, k, o) => read(`${b}/${k}`, () => getObject.call(store, b, k, o));
+  store.getMetadata = (b, k) => read(`${b}/${k}`, () => getMetadata.call(store, b, k));
+  store.existsObject = (b, k) => read(`${b}/${k}`, () => existsObject.call(store, b, k));
+}
+
 interface ListedObject {
   key: string;
 }
@@ -94,7 +142,7 @@ interface ListResult {
  * the delimiter and group the keys here, as S3 does.
  */
 function fixDelimiterListing(s3: S3rver): void {
-  const store = (s3 as unknown as { store: { listObjects(bucket: string, options: ListOptions): Promise<ListResult> } }).store;
+  const store = storeOf(s3);
   const original = store.listObjects.bind(store);
   store.listObjects = async (bucket, options) => {
     const { delimiter, prefix = "", maxKeys = Number.POSITIVE_INFINITY } = options;
