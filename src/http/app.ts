@@ -17,6 +17,9 @@ import { catalogRoutes } from "./routes/catalog.js";
 import { documentRoutes } from "./routes/documents.js";
 import { searchRoutes } from "./routes/search.js";
 
+/** How long `/health` waits for the store before it reports it unavailable. */
+const HEALTH_STORE_TIMEOUT_MS = 3000;
+
 /** JSON bodies are questions, not documents: 1 MB is plenty. */
 const JSON_LIMIT = 1024 * 1024;
 
@@ -53,9 +56,14 @@ export function createApp(deps: Runtime, options: AppOptions = {}): Hono {
   const storeRole = { backend: location.kind, read_consistency_ms: readConsistencyMs(location, deps.config.READ_CONSISTENCY_MS), upkeep: deps.config.UPKEEP };
 
   // Readiness: 503 while the store does not answer (or while draining), so a balancer routes
-  // around this replica instead of every request failing on its own.
+  // around this replica instead of every request failing on its own. An unreachable object
+  // store does not fail fast (its client retries for minutes): a slow answer counts as none.
   app.get("/health", async (c) => {
-    const store = await deps.store.listCollections().then(
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the store did not answer within ${HEALTH_STORE_TIMEOUT_MS / 1000} s`)), HEALTH_STORE_TIMEOUT_MS);
+    });
+    const store = await Promise.race([deps.store.listCollections(), timeout]).finally(() => clearTimeout(timer)).then(
       (list) => ({ ok: true, collections: list.length, ...storeRole }),
       (error: Error) => ({ ok: false, error: error.message, ...storeRole }),
     );
