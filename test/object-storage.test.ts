@@ -2,7 +2,8 @@
  * askdocs on object storage, offline: s3rver (S3) and dynalite (DynamoDB) started here on
  * 127.0.0.1. The store contract suite on an `s3+ddb://` URI; the cross-host lease on
  * DynamoDB (atomic take, busy, renew, takeover after expiry, a lost holder told); the
- * real server and ingest command on the same URI, with /health, /metrics and request ids.
+ * real server and ingest command on the same URI, with /health, /metrics and request ids
+ * (carried into provider calls and error bodies).
  */
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -153,14 +154,18 @@ describe("the server and the ingest command on s3+ddb://", () => {
     for (let i = 0; i < 3; i++) {
       await fetch(`${server.url}/v1/search`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "storm", mode: "hybrid" }) });
     }
+    // The request id reaches the provider (embedding of the query) and the error body.
+    const traced = await fetch(`${server.url}/v1/search`, { method: "POST", headers: { "content-type": "application/json", "x-request-id": "trace-41" }, body: JSON.stringify({ query: "storm signal", mode: "vector" }) });
+    expect(traced.headers.get("x-request-id")).toBe("trace-41");
+    expect(fake.requests.some((r) => r.path.endsWith("/embeddings") && r.headers["x-request-id"] === "trace-41")).toBe(true);
     const notFound = await fetch(`${server.url}/v1/nowhere`, { headers: { "x-request-id": "trace-42" } });
     expect(notFound.headers.get("x-request-id")).toBe("trace-42");
     expect(((await notFound.json()) as { error: { request_id: string } }).error.request_id).toBe("trace-42");
 
     const after = await metrics();
-    expect(value(after, "askdocs_http_requests_total", { route: "/v1/search", status: "200" })).toBe(searches + 3);
+    expect(value(after, "askdocs_http_requests_total", { route: "/v1/search", status: "200" })).toBe(searches + 4);
     expect(value(after, "askdocs_http_requests_total", { route: "unmatched", status: "404" })).toBeGreaterThanOrEqual(1);
-    expect(histogramCount(after, "askdocs_http_request_duration_seconds", { route: "/v1/search" })).toBeGreaterThanOrEqual(searches + 3);
+    expect(histogramCount(after, "askdocs_http_request_duration_seconds", { route: "/v1/search" })).toBeGreaterThanOrEqual(searches + 4);
     expect(histogramCount(after, "askdocs_search_duration_seconds", { mode: "hybrid" })).toBeGreaterThanOrEqual(3);
     expect(histogramCount(after, "askdocs_provider_queue_wait_seconds", { provider: "NVIDIA NIM" })).toBeGreaterThan(0);
     expect(value(after, "askdocs_provider_requests_total", { outcome: "ok" })).toBeGreaterThan(value(before, "askdocs_provider_requests_total", { outcome: "ok" }));

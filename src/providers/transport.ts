@@ -53,6 +53,8 @@ export interface CallOptions {
   model?: string | undefined;
   /** Fail fast (kind `busy`, HTTP 429) instead of queueing longer than this for the provider's rate limit. */
   maxQueueWaitMs?: number | undefined;
+  /** The HTTP request this call serves: sent as `X-Request-Id`, so provider-side logs can be matched to ours. */
+  requestId?: string | undefined;
 }
 
 export interface Transport {
@@ -129,7 +131,11 @@ export function createTransport(options: TransportOptions): Transport {
     try {
       let response = await fetchImpl(`${options.baseURL}${path}`, {
         method,
-        headers: headers(body === undefined ? { Accept: stream ? "text/event-stream" : "application/json" } : { "Content-Type": "application/json", Accept: stream ? "text/event-stream" : "application/json" }),
+        headers: headers({
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+          Accept: stream ? "text/event-stream" : "application/json",
+          ...(call.requestId ? { "X-Request-Id": call.requestId } : {}),
+        }),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal,
       });

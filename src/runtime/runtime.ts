@@ -22,6 +22,8 @@ export interface SearchRequest {
   /** false skips the reranker (when one is configured). */
   rerank?: boolean | undefined;
   signal?: AbortSignal | undefined;
+  /** Carried into provider calls (X-Request-Id). */
+  requestId?: string | undefined;
 }
 
 export interface Runtime {
