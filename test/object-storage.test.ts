@@ -1,7 +1,9 @@
 /**
  * askdocs on object storage, offline: s3rver (S3) and dynalite (DynamoDB) started here on
  * 127.0.0.1. The store contract suite on an `s3+ddb://` URI; the cross-host lease on
- * DynamoDB (atomic take, busy, renew, takeover after expiry, a lost holder told); the
+ * DynamoDB and on S3 objects (atomic take, busy, renew, takeover after expiry, a lost
+ * holder told), the latter on an s3rver made to enforce conditional PUT as AWS does, where
+ * concurrent LanceDB commits on plain `s3://` are checked too; the
  * real server and ingest command on the same URI, with /health, /metrics and request ids
  * (carried into provider calls and error bodies).
  */
@@ -13,33 +15,42 @@ import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConditionalLeaseStore } from "../src/coordination/conditional-lease-store.js";
 import { dynamoDbLeaseBackend } from "../src/coordination/dynamodb-lease-backend.js";
+import { s3LeaseBackend } from "../src/coordination/s3-lease-backend.js";
 import { LeaseBusyError, holdLease } from "../src/coordination/lease.js";
 import { openLanceStore } from "../src/store/lance-store.js";
 import { lanceStorageOptions } from "../src/store/storage-location.js";
 import { type FakeProvider, startFakeProvider } from "./fake-provider/index.js";
 import { type LocalObjectStore, startLocalObjectStore } from "./helpers/local-object-store.js";
 import { REPO_ROOT, type RunningServer, childEnv, runIngestCommand, startServer } from "./helpers/server.js";
-import { describeStoreContract } from "./store-contract.js";
+import { basis, chunk, describeStoreContract } from "./store-contract.js";
 
 let s3: LocalObjectStore;
+/** A second emulator that enforces If-None-Match / If-Match, like AWS S3. */
+let conditional: LocalObjectStore;
 let prefixes = 0;
 const nextPrefix = (name: string) => `${name}-${++prefixes}-${Date.now().toString(36)}`;
 
 beforeAll(async () => {
-  s3 = await startLocalObjectStore();
+  [s3, conditional] = await Promise.all([startLocalObjectStore(), startLocalObjectStore({ conditionalWrites: true })]);
 });
 afterAll(async () => {
   await s3?.close();
+  await conditional?.close();
 });
 
 describeStoreContract("LanceDB on s3+ddb:// (s3rver + dynalite)", async () => ({
   store: await openLanceStore({ uri: s3.uri(nextPrefix("contract")), storageOptions: lanceStorageOptions(s3.env) }),
 }));
 
-describe("leases on DynamoDB", () => {
+const leaseBackends = [
+  ["DynamoDB (s3+ddb://)", (scope: string) => dynamoDbLeaseBackend(s3.env, s3.table, scope)],
+  ["S3 objects with conditional PUT (s3://)", (scope: string) => s3LeaseBackend(conditional.env, conditional.bucket, scope)],
+] as const;
+
+describe.each(leaseBackends)("leases on %s", (_name, backendFor) => {
 
   it("one of many concurrent takers wins; the rest are told who holds it", async () => {
-    const backend = dynamoDbLeaseBackend(s3.env, s3.table, nextPrefix("race"));
+    const backend = backendFor(nextPrefix("race"));
     const hosts = Array.from({ length: 8 }, (_, i) => createConditionalLeaseStore(backend, { host: `host-${i}`, pid: 100 + i }));
     const results = await Promise.allSettled(hosts.map((h) => h.acquire("ingest-docs", { ttlMs: 30_000 })));
     const won = results.filter((r) => r.status === "fulfilled");
@@ -55,7 +66,7 @@ describe("leases on DynamoDB", () => {
   it("a renewed lease outlives its TTL; an abandoned one is taken over after expiry and its holder learns it lost", async () => {
     let clock = 1_000_000;
     const now = () => clock;
-    const backend = dynamoDbLeaseBackend(s3.env, s3.table, nextPrefix("expiry"));
+    const backend = backendFor(nextPrefix("expiry"));
     const first = createConditionalLeaseStore(backend, { host: "a", pid: 1, now });
     const second = createConditionalLeaseStore(backend, { host: "b", pid: 2, now });
     const lease = await first.acquire("write-docs", { ttlMs: 1000 });
@@ -74,13 +85,30 @@ describe("leases on DynamoDB", () => {
   });
 
   it("holdLease renews by heartbeat, so a short-TTL lease stays held while its run lives", async () => {
-    const backend = dynamoDbLeaseBackend(s3.env, s3.table, nextPrefix("heartbeat"));
+    const backend = backendFor(nextPrefix("heartbeat"));
     const held = await holdLease(createConditionalLeaseStore(backend, { host: "c", pid: 1 }), "ingest-long", { ttlMs: 600 });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(held.lost.aborted).toBe(false);
     await expect(createConditionalLeaseStore(backend, { host: "d", pid: 2 }).acquire("ingest-long", { ttlMs: 600 })).rejects.toBeInstanceOf(LeaseBusyError);
     await held.release();
   });
+});
+
+describe("LanceDB on plain s3:// where the store honours conditional PUT", () => {
+  it("keeps every commit of two connections writing at once", async () => {
+    const uri = `s3://${conditional.bucket}/${nextPrefix("commits")}`;
+    const open = () => openLanceStore({ uri, storageOptions: lanceStorageOptions(conditional.env) });
+    const [a, b] = await Promise.all([open(), open()]);
+    const model = { embedModel: "nvidia/nv-embedqa-e5-v5", dims: 8 };
+    await (await a.openCollection("docs", model)).writeDocuments([{ documentId: "seed", chunks: [chunk("seed", 0, basis(8, 0))] }]);
+    const [ca, cb] = await Promise.all([a.openCollection("docs", model), b.openCollection("docs", model)]);
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) => (i % 2 ? ca : cb).writeDocuments([{ documentId: `doc${i}`, chunks: [chunk(`doc${i}`, 0, basis(8, i))] }])),
+    );
+    const check = await open();
+    expect((await (await check.openCollection("docs", model)).listDocuments()).map((d) => d.documentId).sort()).toEqual(["seed", ...Array.from({ length: 12 }, (_, i) => `doc${i}`)].sort());
+    await Promise.all([a.close(), b.close(), check.close()]);
+  }, 120_000);
 });
 
 describe("the server and the ingest command on s3+ddb://", () => {

@@ -5,7 +5,8 @@
  * range key `version`). s3rver ignores conditional PUT, which is why plain `s3://` is only
  * used here where a single writer is guaranteed. Two s3rver 3.7.1 bugs that real S3 does
  * not have are mended on the instance (see the functions at the end): delimiter listings,
- * and writes that a concurrent read can see half done.
+ * and writes that a concurrent read can see half done. With `conditionalWrites` it also
+ * enforces conditional PUTs, which s3rver ignores.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -31,11 +32,20 @@ export interface LocalObjectStore {
 
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1" };
 
-export async function startLocalObjectStore(bucket = "askdocs", table = "askdocs-commits"): Promise<LocalObjectStore> {
+export interface LocalObjectStoreOptions {
+  /**
+   * Make s3rver honour `If-None-Match: *` and `If-Match` on PUT, as AWS S3 does (412 when
+   * the condition fails): a stand-in for an S3-compatible store with conditional writes.
+   */
+  conditionalWrites?: boolean;
+}
+
+export async function startLocalObjectStore(options: LocalObjectStoreOptions = {}, bucket = "askdocs", table = "askdocs-commits"): Promise<LocalObjectStore> {
   const directory = await mkdtemp(path.join(tmpdir(), "askdocs-s3rver-"));
   const s3 = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory, configureBuckets: [{ name: bucket }] });
   fixDelimiterListing(s3);
   makeWritesAtomic(s3);
+  if (options.conditionalWrites) honourConditionalWrites(s3);
   const s3Address = (await s3.run()) as AddressInfo;
   const ddb: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => ddb.listen(0, "127.0.0.1", resolve));
@@ -118,6 +128,48 @@ function makeWritesAtomic(s3: S3rver): void {
   store.getObject = (b, k, o) => read(`${b}/${k}`, () => getObject.call(store, b, k, o));
   store.getMetadata = (b, k) => read(`${b}/${k}`, () => getMetadata.call(store, b, k));
   store.existsObject = (b, k) => read(`${b}/${k}`, () => existsObject.call(store, b, k));
+}
+
+interface KoaContext {
+  method: string;
+  path: string;
+  status: number;
+  body: unknown;
+  get(header: string): string;
+  set(header: string, value: string): void;
+}
+
+/**
+ * `If-None-Match: *` (create only if absent) and `If-Match: "<etag>"` (replace only that
+ * version) on PUT, checked and written under one per-key lock, so of two racing PUTs at
+ * most one passes: what AWS S3 guarantees. Put in front of s3rver's own middleware.
+ */
+function honourConditionalWrites(s3: S3rver): void {
+  const store = storeOf(s3);
+  const locks = new Map<string, Promise<unknown>>();
+  const middleware = async (ctx: KoaContext, next: () => Promise<void>) => {
+    const noneMatch = ctx.get("if-none-match");
+    const match = ctx.get("if-match");
+    if (ctx.method !== "PUT" || (!noneMatch && !match)) return next();
+    const [, bucket = "", ...rest] = ctx.path.split("/");
+    const key = decodeURIComponent(rest.join("/"));
+    const id = `${bucket}/${key}`;
+    const run = (locks.get(id) ?? Promise.resolve()).catch(() => undefined).then(async () => {
+      const current = (await store.getMetadata(bucket, key).catch(() => undefined)) as { etag?: string } | undefined | null;
+      const etag = current?.etag;
+      const failed = (noneMatch === "*" && etag !== undefined) || (match !== "" && match !== etag);
+      if (failed) {
+        ctx.status = 412;
+        ctx.set("content-type", "application/xml");
+        ctx.body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>';
+        return;
+      }
+      await next();
+    });
+    locks.set(id, run);
+    await run;
+  };
+  (s3 as unknown as { middleware: unknown[] }).middleware.unshift(middleware);
 }
 
 interface ListedObject {
