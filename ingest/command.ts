@@ -146,7 +146,7 @@ function printSummary(out: NodeJS.WriteStream, report: IngestReport, extra: { sk
   );
 }
 
-// Run when executed directly (npm run ingest / bin), not when imported by tests.
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("ingest/command.ts")) {
+// Run when executed directly (npm run ingest: dist/ingest/command.js; tsx: ingest/command.ts), not when imported by tests or the bin.
+if (/ingest[\\/]command\.[jt]s$/.test(process.argv[1] ?? "")) {
   process.exitCode = await runIngest(process.argv.slice(2), process.env);
 }
