@@ -48,7 +48,6 @@ const leaseBackends = [
 ] as const;
 
 describe.each(leaseBackends)("leases on %s", (_name, backendFor) => {
-
   it("one of many concurrent takers wins; the rest are told who holds it", async () => {
     const backend = backendFor(nextPrefix("race"));
     const hosts = Array.from({ length: 8 }, (_, i) => createConditionalLeaseStore(backend, { host: `host-${i}`, pid: 100 + i }));
@@ -102,9 +101,7 @@ describe("LanceDB on plain s3:// where the store honours conditional PUT", () =>
     const model = { embedModel: "nvidia/nv-embedqa-e5-v5", dims: 8 };
     await (await a.openCollection("docs", model)).writeDocuments([{ documentId: "seed", chunks: [chunk("seed", 0, basis(8, 0))] }]);
     const [ca, cb] = await Promise.all([a.openCollection("docs", model), b.openCollection("docs", model)]);
-    await Promise.all(
-      Array.from({ length: 12 }, (_, i) => (i % 2 ? ca : cb).writeDocuments([{ documentId: `doc${i}`, chunks: [chunk(`doc${i}`, 0, basis(8, i))] }])),
-    );
+    await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? ca : cb).writeDocuments([{ documentId: `doc${i}`, chunks: [chunk(`doc${i}`, 0, basis(8, i))] }])));
     const check = await open();
     expect((await (await check.openCollection("docs", model)).listDocuments()).map((d) => d.documentId).sort()).toEqual(["seed", ...Array.from({ length: 12 }, (_, i) => `doc${i}`)].sort());
     await Promise.all([a.close(), b.close(), check.close()]);
@@ -137,7 +134,10 @@ describe("the server and the ingest command on s3+ddb://", () => {
     return { text, families: parsePrometheusTextFormat(text) };
   };
   const value = ({ families }: Awaited<ReturnType<typeof metrics>>, name: string, labels: Record<string, string> = {}) =>
-    families.find((f) => f.name === name)?.metrics.filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v)).reduce((sum, m) => sum + Number(m.value ?? 0), 0) ?? 0;
+    families
+      .find((f) => f.name === name)
+      ?.metrics.filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))
+      .reduce((sum, m) => sum + Number(m.value ?? 0), 0) ?? 0;
   const histogramCount = ({ text, families }: Awaited<ReturnType<typeof metrics>>, name: string, labels: Record<string, string>) => {
     expect(families.find((f) => f.name === name)?.type).toBe("HISTOGRAM");
     const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
@@ -162,7 +162,11 @@ describe("the server and the ingest command on s3+ddb://", () => {
     const deadline = Date.now() + 15_000;
     let sources: string[] = [];
     while (Date.now() < deadline) {
-      const search = await fetch(`${server.url}/v1/search`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "lighthouse lamp storm signal", mode: "keyword", top_k: 5 }) });
+      const search = await fetch(`${server.url}/v1/search`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "lighthouse lamp storm signal", mode: "keyword", top_k: 5 }),
+      });
       expect(search.status).toBe(200);
       sources = ((await search.json()) as { results: { source: string }[] }).results.map((r) => r.source);
       if (sources.some((s) => s.endsWith("lighthouse.md")) && sources.includes("harbour.md")) break;

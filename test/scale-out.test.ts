@@ -71,7 +71,10 @@ async function expectWholeDocuments(uri: string): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   for (const [source, list] of bySource) {
     const sorted = list.sort((a, b) => a.chunkIndex - b.chunkIndex);
-    expect(sorted.map((c) => c.chunkIndex), source).toEqual(sorted.map((_, i) => i));
+    expect(
+      sorted.map((c) => c.chunkIndex),
+      source,
+    ).toEqual(sorted.map((_, i) => i));
     expect(new Set(sorted.map((c) => c.documentId)).size, source).toBe(1);
     expect(new Set(sorted.map((c) => c.contentHash)).size, source).toBe(1);
     counts.set(path.basename(source), sorted.length);

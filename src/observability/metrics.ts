@@ -30,9 +30,9 @@ export interface Metrics {
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
 
 const key = (labels: Labels) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
-const escape = (value: string) => value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+const escapeLabel = (value: string) => value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 const labelText = (labels: Labels, extra?: [string, string]) => {
-  const pairs = Object.entries(labels).map(([k, v]) => `${k}="${escape(v)}"`);
+  const pairs = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
   if (extra) pairs.push(`${extra[0]}="${extra[1]}"`);
   return pairs.length ? `{${pairs.join(",")}}` : "";
 };

@@ -62,7 +62,10 @@ export function applyStoreRoles(store: VectorStore, roles: StoreRoles): VectorSt
     if (roles.upkeep && upkeep) {
       collection.upkeep = () =>
         guarded(inner.name, upkeep).then(
-          (report) => (roles.onUpkeep?.(inner.name, "ok", report), report),
+          (report) => {
+            roles.onUpkeep?.(inner.name, "ok", report);
+            return report;
+          },
           (error: unknown) => {
             roles.onUpkeep?.(inner.name, "failed");
             throw error;

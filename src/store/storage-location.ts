@@ -6,9 +6,7 @@
  * nothing else treats `s3+ddb://…` as a folder name. Pure: no Node-only imports.
  */
 
-export type StorageLocation =
-  | { kind: "local"; path: string }
-  | { kind: "s3" | "s3+ddb"; uri: string; bucket: string; prefix: string; ddbTable?: string };
+export type StorageLocation = { kind: "local"; path: string } | { kind: "s3" | "s3+ddb"; uri: string; bucket: string; prefix: string; ddbTable?: string };
 
 /** The AWS settings askdocs reads (config.ts validates them). */
 export interface AwsSettings {

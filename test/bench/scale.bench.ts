@@ -48,10 +48,26 @@ async function seed(uri: string, storageOptions?: Record<string, string>): Promi
     for (let i = 0; i < Math.min(1000, CHUNKS - doc * 1000); i++) {
       const vector = new Float32Array(DIMS);
       let norm = 0;
-      for (let d = 0; d < DIMS; d++) norm += (vector[d] = random() - 0.5) ** 2;
+      for (let d = 0; d < DIMS; d++) {
+        vector[d] = random() - 0.5;
+        norm += vector[d]! ** 2;
+      }
       for (let d = 0; d < DIMS; d++) vector[d]! /= Math.sqrt(norm);
       const text = Array.from({ length: 40 }, () => WORDS[Math.floor(random() * WORDS.length)]).join(" ");
-      chunks.push({ id: `d${doc}:${i}`, documentId: `d${doc}`, source: `doc-${doc}.md`, title: `Doc ${doc}`, page: null, pageEnd: null, heading: "", chunkIndex: i, text, contentHash: `h${doc}`, vector, ingestedAt: Date.now() });
+      chunks.push({
+        id: `d${doc}:${i}`,
+        documentId: `d${doc}`,
+        source: `doc-${doc}.md`,
+        title: `Doc ${doc}`,
+        page: null,
+        pageEnd: null,
+        heading: "",
+        chunkIndex: i,
+        text,
+        contentHash: `h${doc}`,
+        vector,
+        ingestedAt: Date.now(),
+      });
     }
     await collection.writeDocuments([{ documentId: `d${doc}`, chunks }]);
   }
@@ -87,7 +103,10 @@ try {
   const remote = s3.uri("bench");
   console.log(`seeded local folder in ${(await seed(local)).toFixed(0)} s; s3+ddb in ${(await seed(remote, lanceStorageOptions(s3.env))).toFixed(0)} s`);
   const rows: Record<string, Record<string, { p50: number; p99: number }>> = {};
-  for (const [name, uri, extra] of [["local", local, {}], ["s3+ddb", remote, s3.env]] as const) {
+  for (const [name, uri, extra] of [
+    ["local", local, {}],
+    ["s3+ddb", remote, s3.env],
+  ] as const) {
     const server = await startServer(childEnv(fake, uri, { ...extra, UPKEEP: "off" }), 120_000);
     try {
       rows[name] = { vector: await searchLatency(server.url, "vector"), hybrid: await searchLatency(server.url, "hybrid") };
@@ -98,7 +117,9 @@ try {
   console.log("mode    backend  p50 ms  p99 ms");
   for (const mode of ["vector", "hybrid"]) {
     for (const name of ["local", "s3+ddb"]) console.log(`${mode.padEnd(7)} ${name.padEnd(8)} ${rows[name]![mode]!.p50.toFixed(1).padStart(6)}  ${rows[name]![mode]!.p99.toFixed(1).padStart(6)}`);
-    console.log(`${mode.padEnd(7)} ratio    ${(rows["s3+ddb"]![mode]!.p50 / rows.local![mode]!.p50).toFixed(2).padStart(6)}  ${(rows["s3+ddb"]![mode]!.p99 / rows.local![mode]!.p99).toFixed(2).padStart(6)}  (s3+ddb / local)`);
+    console.log(
+      `${mode.padEnd(7)} ratio    ${(rows["s3+ddb"]![mode]!.p50 / rows.local![mode]!.p50).toFixed(2).padStart(6)}  ${(rows["s3+ddb"]![mode]!.p99 / rows.local![mode]!.p99).toFixed(2).padStart(6)}  (s3+ddb / local)`,
+    );
   }
 
   console.log(`\ningest on s3+ddb://, ${FILES} generated files`);

@@ -154,18 +154,20 @@ function honourConditionalWrites(s3: S3rver): void {
     const [, bucket = "", ...rest] = ctx.path.split("/");
     const key = decodeURIComponent(rest.join("/"));
     const id = `${bucket}/${key}`;
-    const run = (locks.get(id) ?? Promise.resolve()).catch(() => undefined).then(async () => {
-      const current = (await store.getMetadata(bucket, key).catch(() => undefined)) as { etag?: string } | undefined | null;
-      const etag = current?.etag;
-      const failed = (noneMatch === "*" && etag !== undefined) || (match !== "" && match !== etag);
-      if (failed) {
-        ctx.status = 412;
-        ctx.set("content-type", "application/xml");
-        ctx.body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>';
-        return;
-      }
-      await next();
-    });
+    const run = (locks.get(id) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(async () => {
+        const current = (await store.getMetadata(bucket, key).catch(() => undefined)) as { etag?: string } | undefined | null;
+        const etag = current?.etag;
+        const failed = (noneMatch === "*" && etag !== undefined) || (match !== "" && match !== etag);
+        if (failed) {
+          ctx.status = 412;
+          ctx.set("content-type", "application/xml");
+          ctx.body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>';
+          return;
+        }
+        await next();
+      });
     locks.set(id, run);
     await run;
   };
