@@ -202,6 +202,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
  */
 function storageProblems(config: Config): string[] {
   const location = parseStorageLocation(config.LANCEDB_URI);
+  if (location.kind === "local") return [];
+  if (!config.AWS_ACCESS_KEY_ID || !config.AWS_SECRET_ACCESS_KEY) {
+    // The cross-host leases sign their own requests; they do not read instance roles or profiles.
+    return ["LANCEDB_URI: object storage needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)"];
+  }
   if (location.kind !== "s3") return [];
   if (config.S3_CONDITIONAL_PUT === "off") {
     return ["LANCEDB_URI: S3_CONDITIONAL_PUT=off says the store ignores conditional PUT, where several writers on `s3://` lose commits silently: use `s3+ddb://bucket/prefix?ddbTableName=table` (DynamoDB commits) instead"];

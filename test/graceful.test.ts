@@ -10,7 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeProvider, startFakeProvider } from "./fake-provider/index.js";
 import { startLocalObjectStore } from "./helpers/local-object-store.js";
-import { type RunningServer, type SseEvent, childEnv, readSse, startServer } from "./helpers/server.js";
+import { type RunningServer, type SseEvent, childEnv, readSse, startServer, until } from "./helpers/server.js";
 
 let fake: FakeProvider;
 let root: string;
@@ -77,9 +77,9 @@ describe("SIGTERM", () => {
 });
 
 describe("readiness", () => {
-  it("answers /health 503 within seconds once the object store stops answering", async () => {
+  it("answers /health 503 within seconds once the object store stops answering (logging JSON lines with request ids)", async () => {
     const s3 = await startLocalObjectStore();
-    const server = await startServer(childEnv(fake, s3.uri("ready"), s3.env), 60_000);
+    const server = await startServer(childEnv(fake, s3.uri("ready"), { ...s3.env, LOG_FORMAT: "json" }), 60_000);
     servers.push(server);
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
     await s3.close();
@@ -88,5 +88,11 @@ describe("readiness", () => {
     expect(Date.now() - asked).toBeLessThan(6000);
     expect(down.status).toBe(503);
     expect((await down.json()) as object).toMatchObject({ status: "unavailable", store: { ok: false, backend: "s3+ddb" } });
+    const jsonLines = () => server.log.split("\n").filter((line) => line.startsWith("{"));
+    await until(() => jsonLines().filter((line) => line.includes('"msg":"request"')).length >= 2, "two request lines");
+    const lines = jsonLines();
+    const requests = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.msg === "request");
+    expect(requests.map((r) => r.status)).toEqual([200, 503]);
+    for (const r of requests) expect(r).toMatchObject({ level: "info", method: "GET", path: "/health", request_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   }, 90_000);
 });

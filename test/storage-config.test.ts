@@ -15,6 +15,8 @@ function problems(env: Record<string, string>): string[] {
 }
 
 const SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY";
+/** Object storage always needs credentials. */
+const KEYS = { AWS_ACCESS_KEY_ID: "AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY: SECRET };
 const TOKEN = "FwoGZXIvYXdzEBYaDSESSIONTOKENEXAMPLE";
 
 describe("object storage configuration", () => {
@@ -48,29 +50,35 @@ describe("object storage configuration", () => {
       allow_http: "true",
     });
     // AWS itself over https: no endpoint, no allow_http.
-    expect(lanceStorageOptions(loadConfig({ LANCEDB_URI: "s3://bucket/db", AWS_REGION: "us-east-1" }))).toEqual({ aws_region: "us-east-1" });
+    expect(lanceStorageOptions(loadConfig({ ...KEYS, LANCEDB_URI: "s3://bucket/db", AWS_REGION: "us-east-1" }))).toEqual({ aws_access_key_id: "AKIAEXAMPLE", aws_secret_access_key: SECRET, aws_region: "us-east-1" });
   });
 
   it("reads within 0 ms on a folder and 5 s on object storage unless READ_CONSISTENCY_MS says otherwise; UPKEEP defaults on", () => {
     const local = loadConfig({});
     expect(readConsistencyMs(parseStorageLocation(local.LANCEDB_URI), local.READ_CONSISTENCY_MS)).toBe(0);
     expect(local.UPKEEP).toBe("on");
-    const replica = loadConfig({ LANCEDB_URI: "s3://bucket/db", UPKEEP: "off" });
+    const replica = loadConfig({ ...KEYS, LANCEDB_URI: "s3://bucket/db", UPKEEP: "off" });
     expect(readConsistencyMs(parseStorageLocation(replica.LANCEDB_URI), replica.READ_CONSISTENCY_MS)).toBe(5000);
     expect(replica.UPKEEP).toBe("off");
-    expect(loadConfig({ LANCEDB_URI: "s3://bucket/db", READ_CONSISTENCY_MS: "250" }).READ_CONSISTENCY_MS).toBe(250);
+    expect(loadConfig({ ...KEYS, LANCEDB_URI: "s3://bucket/db", READ_CONSISTENCY_MS: "250" }).READ_CONSISTENCY_MS).toBe(250);
     expect(problems({ UPKEEP: "sometimes" })[0]).toMatch(/^UPKEEP: .*`on`.*`off`/);
   });
 
+  it("wants credentials for object storage, named without their values", () => {
+    expect(problems({ LANCEDB_URI: "s3+ddb://bucket/db?ddbTableName=t", AWS_ACCESS_KEY_ID: "AKIAEXAMPLE" })).toEqual([
+      "LANCEDB_URI: object storage needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)",
+    ]);
+  });
+
   it("refuses plain s3:// on an S3-compatible endpoint unless conditional PUT is declared honoured, and points to s3+ddb://", () => {
-    const [refused] = problems({ LANCEDB_URI: "s3://bucket/db", AWS_ENDPOINT_URL: "http://minio.internal:9000" });
+    const [refused] = problems({ ...KEYS, LANCEDB_URI: "s3://bucket/db", AWS_ENDPOINT_URL: "http://minio.internal:9000" });
     expect(refused).toMatch(/^LANCEDB_URI: .*conditional PUT.*S3_CONDITIONAL_PUT=on.*s3\+ddb:\/\//);
-    expect(loadConfig({ LANCEDB_URI: "s3://bucket/db", AWS_ENDPOINT_URL: "http://minio.internal:9000", S3_CONDITIONAL_PUT: "on" }).S3_CONDITIONAL_PUT).toBe("on");
+    expect(loadConfig({ ...KEYS, LANCEDB_URI: "s3://bucket/db", AWS_ENDPOINT_URL: "http://minio.internal:9000", S3_CONDITIONAL_PUT: "on" }).S3_CONDITIONAL_PUT).toBe("on");
     // AWS S3 honours If-None-Match: no declaration needed.
-    expect(loadConfig({ LANCEDB_URI: "s3://bucket/db", AWS_ENDPOINT_URL: "https://s3.eu-west-1.amazonaws.com" }).LANCEDB_URI).toBe("s3://bucket/db");
-    expect(problems({ LANCEDB_URI: "s3://bucket/db", S3_CONDITIONAL_PUT: "off" })[0]).toMatch(/s3\+ddb:\/\//);
+    expect(loadConfig({ ...KEYS, LANCEDB_URI: "s3://bucket/db", AWS_ENDPOINT_URL: "https://s3.eu-west-1.amazonaws.com" }).LANCEDB_URI).toBe("s3://bucket/db");
+    expect(problems({ ...KEYS, LANCEDB_URI: "s3://bucket/db", S3_CONDITIONAL_PUT: "off" })[0]).toMatch(/s3\+ddb:\/\//);
     // DynamoDB commits need no conditional PUT.
-    expect(loadConfig({ LANCEDB_URI: "s3+ddb://bucket/db?ddbTableName=t", AWS_ENDPOINT_URL: "http://minio.internal:9000" }).LANCEDB_URI).toContain("s3+ddb");
+    expect(loadConfig({ ...KEYS, LANCEDB_URI: "s3+ddb://bucket/db?ddbTableName=t", AWS_ENDPOINT_URL: "http://minio.internal:9000" }).LANCEDB_URI).toContain("s3+ddb");
   });
 
   it("never echoes an AWS value, the session token included, in a message", () => {
