@@ -68,15 +68,21 @@ export async function holdLease(store: LeaseStore, key: string, options: Acquire
   const lease = await store.acquire(key, options);
   const controller = new AbortController();
   const every = options.heartbeatMs ?? Math.max(10, Math.floor(options.ttlMs / 3));
-  let beating: Promise<void> = Promise.resolve();
+  let beating: Promise<void> | undefined;
   const timer = setInterval(() => {
-    beating = lease.renew().catch((error: unknown) => {
-      // A renewal that failed for another reason (a slow disk) is retried on the next beat; expiry is the backstop.
-      if (error instanceof LeaseLostError) {
-        clearInterval(timer);
-        controller.abort(error);
-      }
-    });
+    if (beating) return; // one renewal at a time: a slow disk skips beats rather than piling them up
+    beating = lease
+      .renew()
+      .catch((error: unknown) => {
+        // A renewal that failed for another reason (a slow disk) is retried on the next beat; expiry is the backstop.
+        if (error instanceof LeaseLostError) {
+          clearInterval(timer);
+          controller.abort(error);
+        }
+      })
+      .finally(() => {
+        beating = undefined;
+      });
   }, every);
   (timer as { unref?: () => void }).unref?.();
   let released: Promise<void> | undefined;
