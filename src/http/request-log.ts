@@ -1,14 +1,14 @@
-import type { Context, MiddlewareHandler } from "hono";
-import { matchedRoutes } from "hono/route";
-import type { Logger } from "../logger.js";
-import type { Metrics } from "../observability/metrics.js";
-
 /**
  * Per request: an id (the caller's `X-Request-Id` when it is a plain token, else a new
  * one) echoed in the response header, error bodies and log lines; one log line (method,
  * path, status, milliseconds; never headers, bodies or query strings); and the request
  * counters and latency histogram by route pattern, so `/v1/documents/:id` is one series.
  */
+import type { Context, MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
+import type { Logger } from "../logger.js";
+import type { Metrics } from "../observability/metrics.js";
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function requestIdOf(c: Context): string | undefined {
