@@ -16,6 +16,7 @@ import { askRoutes } from "./routes/ask.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { documentRoutes } from "./routes/documents.js";
 import { searchRoutes } from "./routes/search.js";
+import { WEB_PATHS, webRoutes } from "../web/web-routes.js";
 
 /** How long `/health` waits for the store before it reports it unavailable. */
 const HEALTH_STORE_TIMEOUT_MS = 3000;
@@ -42,7 +43,7 @@ export function createApp(deps: Runtime, options: AppOptions = {}): Hono {
     const origins = deps.config.CORS_ORIGINS;
     app.use(cors({ origin: origins.includes("*") ? "*" : origins, allowHeaders: ["Authorization", "Content-Type"], allowMethods: ["GET", "POST", "DELETE", "OPTIONS"] }));
   }
-  if (deps.config.RAG_API_KEY) app.use(bearerAuth({ token: deps.config.RAG_API_KEY, open: ["/health"] }));
+  if (deps.config.RAG_API_KEY) app.use(bearerAuth({ token: deps.config.RAG_API_KEY, open: ["/health", ...WEB_PATHS] }));
   const jsonLimit = bodyLimit({
     maxSize: JSON_LIMIT,
     onError: () => {
@@ -78,6 +79,7 @@ export function createApp(deps: Runtime, options: AppOptions = {}): Hono {
 
   app.get("/metrics", async (c) => c.body(await deps.metrics.render(), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" }));
 
+  app.route("/", webRoutes());
   app.route("/", catalogRoutes(deps));
   app.route("/", searchRoutes(deps));
   app.route("/", askRoutes(deps));

@@ -8,6 +8,7 @@ import { detectFormat, LoadError } from "../../ingest/loaders/index.js";
 import { ingestFiles } from "../../ingest/pipeline.js";
 import { ingestSettings } from "../../ingest/settings.js";
 import { answer } from "../answer/answer.js";
+import type { BlobStore } from "../blobs/blob-store.js";
 import type { Config } from "../config.js";
 import { type Logger, silentLogger } from "../logger.js";
 import { embedModelProfile } from "../providers/embed-models.js";
@@ -25,6 +26,8 @@ export interface CreateRuntimeOptions {
   store: VectorStore;
   /** Default: silent. */
   logger?: Logger;
+  /** Where ingest keeps documents' original files; default none (sources cannot be opened). */
+  blobs?: BlobStore;
   /** Provider transport settings (an injected fetch, shorter back-offs in tests). */
   providers?: Omit<CreateProvidersOptions, "logger" | "countTokens" | "onAttempt">;
   /** Cross-process write leases (object storage); none on a local folder, where LanceDB's own commits suffice. */
@@ -55,7 +58,7 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
       if (!name || !detectFormat(name)) throw new LoadError("unsupported", `Unsupported file type "${name}": askdocs reads ${SUPPORTED}.`);
     },
     async ingest(collectionName, collection, files, run = {}) {
-      const report = await ingestFiles(files, { ...run, collectionName, collection, embedder: providers.embedder, chunkOptions: settings.chunkOptions, settingsKey: settings.settingsKey });
+      const report = await ingestFiles(files, { ...run, collectionName, collection, embedder: providers.embedder, chunkOptions: settings.chunkOptions, settingsKey: settings.settingsKey, blobs: options.blobs });
       metrics.ingested(report);
       return report;
     },
@@ -68,6 +71,7 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
     providers,
     ingest,
     metrics: metrics.registry,
+    blobs: options.blobs,
     async search(request) {
       const started = performance.now();
       const retrieval = await retrieve({ ...retrievalParts, ...request });

@@ -6,6 +6,7 @@
  * take a Runtime and hold no retrieval or answer logic of their own.
  */
 import type { AnswerEvent, AnswerRequest } from "../answer/answer.js";
+import type { BlobStore } from "../blobs/blob-store.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../observability/metrics.js";
@@ -34,6 +35,8 @@ export interface Runtime {
   readonly ingest: IngestService;
   /** Counters and histograms every door records into; `/metrics` renders them. */
   readonly metrics: Metrics;
+  /** Documents' original files (kept by ingest, served to open a citation's source); absent where none is configured. */
+  readonly blobs: BlobStore | undefined;
   /** The top-k passages for a query, with the limits of the configuration (fusion, queue wait). */
   search(request: SearchRequest): Promise<Retrieval>;
   /** See src/answer/answer.ts: events from retrieval to `done` or `error`. */
