@@ -153,10 +153,16 @@ describe("the server and the ingest command on s3+ddb://", () => {
     expect(existsSync(path.join(REPO_ROOT, "s3+ddb:"))).toBe(false);
     expect(existsSync(path.join(REPO_ROOT, ".askdocs-locks"))).toBe(false);
 
+    const harbour = "# Harbour\n\nThe harbour master raised the storm signal at noon on the day of the great gale.\n";
     const form = new FormData();
-    form.append("file", new File(["# Harbour\n\nThe harbour master raised the storm signal at noon on the day of the great gale.\n"], "harbour.md"));
+    form.append("file", new File([harbour], "harbour.md"));
     const upload = await fetch(`${server.url}/v1/documents`, { method: "POST", body: form });
     expect(upload.status).toBe(201);
+    // The original is kept in the bucket beside the tables, so any replica can serve it.
+    const { document_id } = (await upload.json()) as { document_id: string };
+    const source = await fetch(`${server.url}/v1/documents/${document_id}/source?collection=default`);
+    expect(source.status).toBe(200);
+    expect(await source.text()).toBe(harbour);
 
     // READ_CONSISTENCY_MS defaults to 5 s on object storage: the command's write shows within it.
     const deadline = Date.now() + 15_000;

@@ -4,19 +4,16 @@
  * taken over with `If-Match: <ETag>` (only the holder of the current version succeeds).
  * Kept under `<prefix>/_askdocs/leases/`, beside the tables and outside them.
  */
-import { AwsClient } from "aws4fetch";
+import { s3Objects } from "../store/s3-objects.js";
 import type { AwsSettings } from "../store/storage-location.js";
 import type { ConditionalLeaseBackend, ConditionalLeaseRecord } from "./conditional-lease-store.js";
 
 export function s3LeaseBackend(aws: AwsSettings, bucket: string, prefix: string): ConditionalLeaseBackend {
-  const region = aws.AWS_REGION ?? "us-east-1";
-  const client = new AwsClient({ accessKeyId: aws.AWS_ACCESS_KEY_ID ?? "", secretAccessKey: aws.AWS_SECRET_ACCESS_KEY ?? "", sessionToken: aws.AWS_SESSION_TOKEN, region, service: "s3" });
-  // Path-style on a custom endpoint (what S3-compatible stores accept); virtual-hosted on AWS.
-  const base = aws.AWS_ENDPOINT_URL ? `${aws.AWS_ENDPOINT_URL.replace(/\/+$/, "")}/${bucket}` : `https://${bucket}.s3.${region}.amazonaws.com`;
-  const url = (key: string) => `${base}/${[prefix, "_askdocs", "leases", `${key}.json`].filter(Boolean).map(encodeURIComponent).join("/").replace(/%2F/g, "/")}`;
+  const objects = s3Objects(aws, bucket, prefix);
+  const leaseKey = (key: string) => `leases/${key}.json`;
 
   async function put(key: string, record: ConditionalLeaseRecord, condition: Record<string, string>): Promise<string | undefined> {
-    const response = await client.fetch(url(key), { method: "PUT", headers: { "content-type": "application/json", ...condition }, body: JSON.stringify(record) });
+    const response = await objects.fetch(leaseKey(key), { method: "PUT", headers: { "content-type": "application/json", ...condition }, body: JSON.stringify(record) });
     await response.body?.cancel();
     if (response.status === 412 || response.status === 409) return undefined;
     if (!response.ok) throw new Error(`S3 PUT of lease ${key} in bucket ${bucket} failed: HTTP ${response.status}`);
@@ -26,7 +23,7 @@ export function s3LeaseBackend(aws: AwsSettings, bucket: string, prefix: string)
   }
 
   async function read(key: string): Promise<{ record: ConditionalLeaseRecord; version: string } | undefined> {
-    const response = await client.fetch(url(key));
+    const response = await objects.fetch(leaseKey(key));
     if (response.status === 404) {
       await response.body?.cancel();
       return undefined;
@@ -47,7 +44,7 @@ export function s3LeaseBackend(aws: AwsSettings, bucket: string, prefix: string)
       // Conditional DELETE where the store supports it; the read first keeps a store that ignores it from deleting a successor's lease.
       const current = await read(key);
       if (current?.version !== version) return;
-      const response = await client.fetch(url(key), { method: "DELETE", headers: { "if-match": version } });
+      const response = await objects.fetch(leaseKey(key), { method: "DELETE", headers: { "if-match": version } });
       await response.body?.cancel();
     },
   };
