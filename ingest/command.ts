@@ -9,11 +9,13 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { configOrReport } from "../src/config.js";
 import { createConsoleLogger } from "../src/logger.js";
+import { configuredSecrets, createRedactor } from "../src/providers/redact.js";
 import type { IngestReport } from "../src/runtime/ingest-service.js";
 import type { BlobStore } from "../src/blobs/blob-store.js";
 import { openNodeRuntime } from "../src/runtime/node-runtime.js";
 import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
 import { discoverFiles, sourceFiles } from "./discover.js";
+import { documentId } from "./identity.js";
 import { CollectionBusyError } from "./lock.js";
 import { lockIngestRun } from "./node/run-lock.js";
 import { createProgressReporter } from "./progress.js";
@@ -60,7 +62,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
   for (const s of found.skipped) out.write(`skipped ${s.source}: ${s.reason}\n`);
   for (const m of found.missing) err.write(`not found: ${m} (no such file, folder or matching glob)\n`);
 
-  const logger = createConsoleLogger(config.LOG_FORMAT);
+  const logger = createConsoleLogger(createRedactor(configuredSecrets(config)), config.LOG_FORMAT);
   const controller = new AbortController();
   // A lost lease means another process may write now: stop at the next file, keeping what is whole.
   const onLeaseLost = (reason: Error) => controller.abort(reason);
@@ -97,7 +99,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
         if (o.status === "failed") progress.log(`failed ${o.source}: ${o.reason}`);
       },
     });
-    const pruned = args.values.prune && collection ? await prune(collection, dryRun, rt.blobs) : [];
+    const pruned = args.values.prune && collection ? await prune(collection, collectionName, found.roots, dryRun, rt.blobs) : [];
     progress.stop();
     // Indexes and compaction after the writes, not during: one pass per run.
     if (collection?.upkeep && !dryRun && !controller.signal.aborted && (report.chunksWritten > 0 || pruned.length > 0)) {
@@ -119,12 +121,19 @@ export async function runIngest(argv: string[], env: Record<string, string | und
   }
 }
 
-/** Deletes documents whose source file is gone; returns their sources. */
-async function prune(collection: Collection, dryRun: boolean, blobs: BlobStore | undefined): Promise<string[]> {
+/**
+ * Deletes documents whose source file is gone; returns their sources. A relative source is
+ * checked under each root of this run, at the path its id was made from; documents under
+ * no root of this run (uploads, other folders) are left alone.
+ */
+async function prune(collection: Collection, collectionName: string, roots: string[], dryRun: boolean, blobs: BlobStore | undefined): Promise<string[]> {
   const gone: string[] = [];
   for (const doc of await collection.listDocuments()) {
-    if (!path.isAbsolute(doc.source)) continue; // uploads have no file to check
-    const exists = await access(doc.source).then(() => true, () => false);
+    const candidates = path.isAbsolute(doc.source) ? [doc.source] : roots.map((root) => path.posix.join(root, doc.source));
+    let file: string | undefined;
+    for (const candidate of candidates) if ((await documentId(collectionName, candidate)) === doc.documentId) file = candidate;
+    if (file === undefined) continue;
+    const exists = await access(file).then(() => true, () => false);
     if (exists) continue;
     if (!dryRun) {
       await collection.deleteDocument(doc.documentId);

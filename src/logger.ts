@@ -25,12 +25,16 @@ function formatJson(level: string, message: string, fields?: LogFields): string 
   return JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields });
 }
 
-/** Logs to stderr so stdout stays free for command output. */
-export function createConsoleLogger(style: "text" | "json" = "text"): Logger {
+/**
+ * Logs to stderr so stdout stays free for command output. `redact` (the configured secrets'
+ * redactor) runs over every line: a last guard should an error message ever carry a key.
+ * `style` is LOG_FORMAT: readable lines or one JSON object per line.
+ */
+export function createConsoleLogger(redact: (text: string) => string = (text) => text, style: "text" | "json" = "text"): Logger {
   const line = style === "json" ? formatJson : format;
   return {
-    info: (message, fields) => console.error(line("info", message, fields)),
-    warn: (message, fields) => console.error(line("warn", message, fields)),
-    error: (message, fields) => console.error(line("error", message, fields)),
+    info: (message, fields) => console.error(redact(line("info", message, fields))),
+    warn: (message, fields) => console.error(redact(line("warn", message, fields))),
+    error: (message, fields) => console.error(redact(line("error", message, fields))),
   };
 }

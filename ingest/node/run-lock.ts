@@ -15,10 +15,9 @@ import { CollectionBusyError, lockCollection } from "../lock.js";
 export async function lockIngestRun(config: Config, collection: string, logger: Logger, onLost: (reason: Error) => void): Promise<() => Promise<void>> {
   const location = parseStorageLocation(config.LANCEDB_URI);
   const leases = openLeaseStore(config, location, logger);
-  // Never a URI as a folder name: only a local location reaches the file lock.
-  if (!leases) return lockCollection(location.kind === "local" ? location.path : ".", collection);
   try {
-    const held = await holdLease(leases, `ingest-${collection}`, { ttlMs: config.LEASE_TTL_MS });
+    // Never a URI as a folder name: only a local location reaches the file lease store.
+    const held = leases ? await holdLease(leases, `ingest-${collection}`, { ttlMs: config.LEASE_TTL_MS }) : await lockCollection(location.kind === "local" ? location.path : ".", collection);
     held.lost.addEventListener("abort", () => onLost(held.lost.reason as Error), { once: true });
     return () => held.release();
   } catch (error) {

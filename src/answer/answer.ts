@@ -73,7 +73,16 @@ export async function* answer(parts: AnswerParts, request: AnswerRequest): Async
   // Resolve the model first: a bad choice is refused before any work is done.
   const chat = chooseChat(parts.providers, request.model);
   const { signal } = request;
-  const retrieval = await retrieve({ ...parts, collection: request.collection, query: request.query ?? request.question, topK: request.topK, mode: request.mode, rerank: request.rerank, signal, requestId: request.requestId });
+  const retrieval = await retrieve({
+    ...parts,
+    collection: request.collection,
+    query: request.query ?? request.question,
+    topK: request.topK,
+    mode: request.mode,
+    rerank: request.rerank,
+    signal,
+    requestId: request.requestId,
+  });
   const passages = buildContext(retrieval.hits, { maxTokens: parts.contextTokens });
   yield {
     type: "retrieval",

@@ -4,7 +4,7 @@
  * frozen, on a host that went away) loses it when it expires, so no crash can wedge it.
  * Stores decide liveness earlier where they can (the local-file store asks the OS whether
  * the holding process still exists). This file is the runtime-agnostic contract; the
- * local-file store is file-lease-store.ts, and stores shared across hosts implement the same
+ * local-file store is src/node/file-lease-store.ts, and stores shared across hosts implement the same
  * interface.
  */
 export interface LeaseHolder {

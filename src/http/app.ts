@@ -1,7 +1,8 @@
 /**
- * askdocs's HTTP API as one Hono app over a Runtime: request log, CORS, bearer auth,
- * body limits, `/health`, then the routes. Nothing here reads the environment or opens
- * files, so the Node server and the Worker serve the same app.
+ * askdocs's HTTP API as one Hono app over a Runtime: request log, CORS, the browser
+ * guard (Host, cross-site, media types), bearer auth, body limits, `/health`, then the
+ * routes. Nothing here reads the environment or opens files, so the Node server and the
+ * Worker serve the same app.
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -9,7 +10,8 @@ import { cors } from "hono/cors";
 import { AppError, NotFoundError } from "../errors.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { parseStorageLocation, readConsistencyMs } from "../store/storage-location.js";
-import { bearerAuth } from "./auth.js";
+import { bearerAuth, presentsToken } from "./auth.js";
+import { allowedHosts, browserGuard } from "./browser-guard.js";
 import { errorHandler } from "./error-handler.js";
 import { requestLog } from "./request-log.js";
 import { askRoutes } from "./routes/ask.js";
@@ -43,7 +45,15 @@ export function createApp(deps: Runtime, options: AppOptions = {}): Hono {
     const origins = deps.config.CORS_ORIGINS;
     app.use(cors({ origin: origins.includes("*") ? "*" : origins, allowHeaders: ["Authorization", "Content-Type"], allowMethods: ["GET", "POST", "DELETE", "OPTIONS"] }));
   }
-  if (deps.config.RAG_API_KEY) app.use(bearerAuth({ token: deps.config.RAG_API_KEY, open: ["/health", ...WEB_PATHS] }));
+  app.use(
+    browserGuard({
+      allowedHosts: allowedHosts(deps.config.HOST, deps.config.ALLOWED_HOSTS),
+      corsOrigins: deps.config.CORS_ORIGINS,
+      multipartRoutes: ["/v1/documents"],
+    }),
+  );
+  const apiKey = deps.config.RAG_API_KEY;
+  if (apiKey) app.use(bearerAuth({ token: apiKey, open: ["/health", ...WEB_PATHS] }));
   const jsonLimit = bodyLimit({
     maxSize: JSON_LIMIT,
     onError: () => {
@@ -64,17 +74,24 @@ export function createApp(deps: Runtime, options: AppOptions = {}): Hono {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`the store did not answer within ${HEALTH_STORE_TIMEOUT_MS / 1000} s`)), HEALTH_STORE_TIMEOUT_MS);
     });
-    const store = await Promise.race([deps.store.listCollections(), timeout]).finally(() => clearTimeout(timer)).then(
-      (list) => ({ ok: true, collections: list.length, ...storeRole }),
-      (error: Error) => ({ ok: false, error: error.message, ...storeRole }),
-    );
+    const store = await Promise.race([deps.store.listCollections(), timeout])
+      .finally(() => clearTimeout(timer))
+      .then(
+        (list) => ({ ok: true, collections: list.length, ...storeRole }),
+        (error: Error) => ({ ok: false, error: error.message, ...storeRole }),
+      );
     const status = options.draining?.() ? "draining" : store.ok ? "ok" : "unavailable";
-    return c.json({
-      status,
-      store,
-      embedding: { configured: Boolean(deps.providers.embedder), model: deps.config.EMBED_MODEL, ...(deps.providers.embedderMissing ? { needs: deps.providers.embedderMissing } : {}) },
-      chat: { default: deps.providers.defaultChatModel, providers: deps.providers.status().map(({ provider, configured }) => ({ provider, configured })) },
-    }, status === "ok" ? 200 : 503);
+    // With an API key set, an anonymous caller (a probe) learns only whether the service is ready, not its set-up.
+    if (apiKey && !(await presentsToken(c.req.header("authorization"), apiKey))) return c.json({ status }, status === "ok" ? 200 : 503);
+    return c.json(
+      {
+        status,
+        store,
+        embedding: { configured: Boolean(deps.providers.embedder), model: deps.config.EMBED_MODEL, ...(deps.providers.embedderMissing ? { needs: deps.providers.embedderMissing } : {}) },
+        chat: { default: deps.providers.defaultChatModel, providers: deps.providers.status().map(({ provider, configured }) => ({ provider, configured })) },
+      },
+      status === "ok" ? 200 : 503,
+    );
   });
 
   app.get("/metrics", async (c) => c.body(await deps.metrics.render(), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" }));

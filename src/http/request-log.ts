@@ -17,7 +17,11 @@ export function requestIdOf(c: Context): string | undefined {
 
 /** The route pattern that answered (the last non-middleware match), or `unmatched` (404s). */
 function routeOf(c: Context): string {
-  return matchedRoutes(c).filter((r) => r.method !== "ALL").at(-1)?.path ?? "unmatched";
+  return (
+    matchedRoutes(c)
+      .filter((r) => r.method !== "ALL")
+      .at(-1)?.path ?? "unmatched"
+  );
 }
 
 export function requestLog(logger: Logger, metrics: Metrics): MiddlewareHandler {

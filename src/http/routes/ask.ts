@@ -26,7 +26,17 @@ export function askRoutes(rt: Runtime) {
     const upstream = new AbortController();
     const signal = c.req.raw.signal;
     signal.addEventListener("abort", () => upstream.abort(new Error("client disconnected")), { once: true });
-    const events = rt.answer({ question: body.question, collection: body.collection, topK: body.top_k, model: body.model, mode: body.mode, rerank: body.rerank, stream: body.stream, signal: upstream.signal, requestId: requestIdOf(c) });
+    const events = rt.answer({
+      question: body.question,
+      collection: body.collection,
+      topK: body.top_k,
+      model: body.model,
+      mode: body.mode,
+      rerank: body.rerank,
+      stream: body.stream,
+      signal: upstream.signal,
+      requestId: requestIdOf(c),
+    });
     // The first event is the retrieval: errors before it are plain JSON errors.
     const first = (await events.next()).value as Extract<AnswerEvent, { type: "retrieval" }>;
     const { passages } = first;
