@@ -53,6 +53,8 @@ export interface Conversation {
   signal: AbortSignal;
   /** How the door names its messages field in errors (`messages`). */
   field: string;
+  /** The request's id, for the answer service's log lines. */
+  requestId: string | undefined;
 }
 
 export interface OpenedAnswer {
@@ -85,6 +87,7 @@ export async function openAnswer(rt: Runtime, conversation: Conversation): Promi
     generation: conversation.generation,
     stream: conversation.stream,
     signal: conversation.signal,
+    requestId: conversation.requestId,
   });
   const { value: first } = await events.next();
   if (first?.type !== "retrieval") throw new Error("the answer service did not start with its retrieval");

@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { errorFacts, errorShapeFor } from "./error-shapes.js";
+import { requestIdOf } from "./request-log.js";
 
 /**
  * An error answered before the request body was read (413 by Content-Length, 415, 401…):
@@ -28,11 +29,13 @@ export function errorHandler(logger: Logger) {
   return function onError(error: Error, c: Context) {
     discardUnreadBody(c, error instanceof AppError || error instanceof HTTPException ? error.status : 500);
     const shape = errorShapeFor(c.req.path);
+    // The id a caller quotes when reporting a failure; it matches the server's log line.
+    const requestId = requestIdOf(c);
     if (error instanceof HTTPException) {
-      return c.json(shape({ status: error.status, code: "http_error", message: error.message || "Request failed" }), error.status);
+      return c.json(shape({ status: error.status, code: "http_error", message: error.message || "Request failed", requestId }), error.status);
     }
-    if (!(error instanceof AppError)) logger.error("unhandled error", { path: c.req.path, error: error.message });
+    if (!(error instanceof AppError)) logger.error("unhandled error", { path: c.req.path, error: error.message, request_id: requestId });
     const facts = errorFacts(error);
-    return c.json(shape(facts), facts.status as ContentfulStatusCode);
+    return c.json(shape({ ...facts, requestId }), facts.status as ContentfulStatusCode);
   };
 }

@@ -1,8 +1,9 @@
 /**
  * How each door spells an error. askdocs's own routes answer `{"error":{"code","message","details"?}}`;
  * clients of the compatible APIs parse their protocol's shape, so errors under `/openai/`
- * are OpenAI's (`{"error":{"message","type","param","code"}}`) and under `/anthropic/`
- * Anthropic's (`{"type":"error","error":{"type","message"}}`), auth failures included.
+ * are OpenAI's (`{"error":{"message","type","param","code"}}`, the request id in the
+ * `X-Request-Id` header only) and under `/anthropic/` Anthropic's
+ * (`{"type":"error","error":{"type","message"},"request_id"}`), auth failures included.
  */
 import { AppError, type ErrorDetail } from "../errors.js";
 
@@ -11,6 +12,8 @@ export interface ErrorFacts {
   code: string;
   message: string;
   details?: ErrorDetail[] | undefined;
+  /** The request's X-Request-Id, in the bodies of the shapes that carry one. */
+  requestId?: string | undefined;
 }
 
 /** What a client may learn of an error: an AppError as it is; anything else is askdocs's fault, told without details. */
@@ -20,7 +23,7 @@ export function errorFacts(error: Error): ErrorFacts {
 
 export type ErrorShape = (error: ErrorFacts) => unknown;
 
-export const askdocsError: ErrorShape = ({ code, message, details }) => ({ error: { code, message, ...(details ? { details } : {}) } });
+export const askdocsError: ErrorShape = ({ code, message, details, requestId }) => ({ error: { code, message, ...(details ? { details } : {}), ...(requestId ? { request_id: requestId } : {}) } });
 
 /** OpenAI's `type` by status; `code` keeps askdocs's code, `param` names the first bad field. */
 function openaiType(status: number): string {
@@ -46,7 +49,7 @@ function anthropicType(status: number): string {
   return status >= 500 ? "api_error" : "invalid_request_error";
 }
 
-export const anthropicError: ErrorShape = ({ status, message }) => ({ type: "error", error: { type: anthropicType(status), message } });
+export const anthropicError: ErrorShape = ({ status, message, requestId }) => ({ type: "error", error: { type: anthropicType(status), message }, ...(requestId ? { request_id: requestId } : {}) });
 
 /** The shape for a path: the compatible APIs by prefix, askdocs's own otherwise. */
 export function errorShapeFor(path: string): ErrorShape {

@@ -25,8 +25,8 @@ interface Operation {
   multipart?: boolean;
   query?: z.ZodObject;
   params?: z.ZodObject;
-  /** `binary`: the body is a file's bytes rather than JSON. */
-  ok: { status?: number; description: string; schema?: z.ZodType; stream?: string; binary?: boolean };
+  /** `mediaType`: the body is that (a file, text) rather than JSON. */
+  ok: { status?: number; description: string; schema?: z.ZodType; stream?: string; mediaType?: string };
   errors: Shape;
   /** Served without the API key. */
   open?: boolean;
@@ -101,7 +101,7 @@ const OPERATIONS: Operation[] = [
     description: "As uploaded or ingested, with its media type; what a citation links to (`#page=n` for PDFs).",
     params: documentPath,
     query: collectionQuery,
-    ok: { description: "The file's bytes", binary: true },
+    ok: { description: "The file's bytes", mediaType: "application/octet-stream" },
     errors: "askdocs",
   },
   { method: "delete", path: "/v1/documents/{id}", tag: "askdocs", summary: "Delete a document", params: documentPath, query: collectionQuery, ok: { description: "Deleted" }, errors: "askdocs" },
@@ -145,6 +145,15 @@ const OPERATIONS: Operation[] = [
     ok: { description: "The JSON-RPC response" },
     errors: "askdocs",
   },
+  {
+    method: "get",
+    path: "/metrics",
+    tag: "askdocs",
+    summary: "Prometheus metrics",
+    description: "Request counts and latencies by route, provider calls, ingest progress (text exposition format).",
+    ok: { description: "Prometheus text format", mediaType: "text/plain" },
+    errors: "askdocs",
+  },
   { method: "get", path: "/openapi.json", tag: "askdocs", summary: "This document", open: true, ok: { description: "OpenAPI 3.1" }, errors: "askdocs" },
   { method: "get", path: "/reference", tag: "askdocs", summary: "The API reference page (HTML)", open: true, ok: { description: "HTML" }, errors: "askdocs" },
 ];
@@ -159,8 +168,8 @@ const ERROR_STATUSES: Record<string, string> = {
 
 function operation(op: Operation) {
   const error = { description: "", content: { "application/json": { schema: schema(ERROR_BODIES[op.errors], "output") } } };
-  const okContent = op.ok.binary
-    ? { "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } } }
+  const okContent = op.ok.mediaType
+    ? { [op.ok.mediaType]: { schema: { type: "string" } } }
     : {
         "application/json": { schema: op.ok.schema ? schema(op.ok.schema, "output") : { type: "object" } },
         ...(op.ok.stream ? { "text/event-stream": { schema: { type: "string", description: op.ok.stream } } } : {}),

@@ -62,7 +62,12 @@ export const documentsResponse = z.strictObject({
 });
 
 export const askdocsErrorBody = z.strictObject({
-  error: z.strictObject({ code: z.string(), message: z.string(), details: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional() }),
+  error: z.strictObject({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
+    request_id: z.string().optional().describe("As in the X-Request-Id header and the server's log"),
+  }),
 });
 
 export const openaiModels = z.strictObject({
@@ -105,4 +110,4 @@ export const anthropicMessage = z.strictObject({
   references: z.array(citationSchema),
 });
 
-export const anthropicErrorBody = z.strictObject({ type: z.literal("error"), error: z.strictObject({ type: z.string(), message: z.string() }) });
+export const anthropicErrorBody = z.strictObject({ type: z.literal("error"), error: z.strictObject({ type: z.string(), message: z.string() }), request_id: z.string().optional() });

@@ -14,6 +14,7 @@ import type { Runtime } from "../../runtime/runtime.js";
 import { chatModelName, openAnswer, requestSignal, type Turn } from "../chat-door.js";
 import { anthropicError, errorFacts } from "../error-shapes.js";
 import { presentCitations, sourcesList } from "../present.js";
+import { requestIdOf } from "../request-log.js";
 import { jsonBody } from "../validate.js";
 
 /** Content blocks other than text (images, documents, tool results) are not read. */
@@ -49,6 +50,7 @@ export function anthropicRoutes(rt: Runtime) {
       stream,
       signal,
       field: "messages",
+      requestId: requestIdOf(c),
     });
     const id = `msg_${crypto.randomUUID().replaceAll("-", "")}`;
     const message = { id, type: "message", role: "assistant", model: body.model };

@@ -14,6 +14,7 @@ import type { Runtime } from "../../runtime/runtime.js";
 import { chatModelName, openAnswer, requestSignal, type Turn } from "../chat-door.js";
 import { errorFacts, openaiError } from "../error-shapes.js";
 import { presentCitations, sourcesList } from "../present.js";
+import { requestIdOf } from "../request-log.js";
 import { jsonBody } from "../validate.js";
 
 const textPart = z.looseObject({ type: z.string(), text: z.string().optional() });
@@ -67,6 +68,7 @@ export function openaiRoutes(rt: Runtime) {
       stream,
       signal,
       field: "messages",
+      requestId: requestIdOf(c),
     });
     const id = `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`;
     const created = Math.floor(Date.now() / 1000);
