@@ -45,6 +45,8 @@ export interface CreateProvidersOptions {
   pollIntervalMs?: number;
   /** Shortest retry back-off (default 500); tests lower it. */
   baseDelayMs?: number;
+  /** An embedder the platform provides (Workers AI on a Worker), used instead of one built from the configuration. */
+  embedder?: Embedder;
 }
 
 const NAMES: Record<ChatProvider, string> = { nim: "NVIDIA NIM", qiniu: "Qiniu", openai: "OpenAI-compatible server" };
@@ -117,7 +119,9 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
     : providers.nim.configured
       ? providers.nim.transport
       : undefined;
-  if (embedTransport) {
+  if (options.embedder) {
+    embedder = options.embedder;
+  } else if (embedTransport) {
     embedder = createEmbedder({
       transport: embedTransport,
       profile,
