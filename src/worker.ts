@@ -27,8 +27,8 @@ export interface WorkerEnv {
   [name: string]: unknown;
 }
 
-/** Test seams: an injected fetch and shorter back-offs (never set in production). */
-export type WorkerOptions = Pick<CreateRuntimeOptions, "providers">;
+/** Test seams: an injected fetch, shorter back-offs, a quiet logger (never set in production). */
+export type WorkerOptions = Pick<CreateRuntimeOptions, "providers" | "logger">;
 
 interface ExecutionContextLike {
   waitUntil(promise: Promise<unknown>): void;
@@ -46,7 +46,7 @@ export function createWorker(options: WorkerOptions = {}) {
         app = createApp(runtimeFor(env, options));
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
-        createConsoleLogger().error(error.message);
+        (options.logger ?? createConsoleLogger()).error(error.message);
         app = error;
       }
       apps.set(env, app);
@@ -73,7 +73,7 @@ function runtimeFor(env: WorkerEnv, options: WorkerOptions) {
   if (problems.length > 0) throw new ConfigError(problems);
   const store = createCloudflareStore({ db: env.DB, vectors: env.VECTORIZE });
   const providers = { ...options.providers, ...(embedder ? { embedder } : {}) };
-  return createRuntime({ config, store, logger: createConsoleLogger(), providers });
+  return createRuntime({ config, store, logger: options.logger ?? createConsoleLogger(), providers });
 }
 
 /** `EMBED_PROVIDER=workers-ai` embeds with `@cf/baai/bge-m3` through the `AI` binding; unset, embeddings go to NIM or EMBED_BASE_URL as on Node. */

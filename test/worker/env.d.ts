@@ -5,5 +5,7 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     FAKE_PROVIDER_URL: string;
     FAKE_PROVIDER_STATUS_URL: string;
+    PDF_FOUR_PAGES: ArrayBuffer;
+    PDF_ENCRYPTED: ArrayBuffer;
   }
 }
