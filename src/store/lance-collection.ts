@@ -4,11 +4,12 @@
  */
 import type { Table } from "@lancedb/lancedb";
 import { InvalidRequestError } from "../errors.js";
+import { checkWrite } from "./checks.js";
 import { DOCUMENT_COLUMNS, type ModelTag, column, toRow } from "./lance-schema.js";
 import { keywordSearch, vectorSearch } from "./lance-search.js";
 import { type UpkeepOptions, hasIndexOn, maintain } from "./lance-upkeep.js";
 import { sqlEquals, sqlIn } from "./sql-filter.js";
-import type { ChunkRecord, Collection, DocumentInfo, DocumentWrite } from "./vector-store.js";
+import type { Collection, DocumentInfo } from "./vector-store.js";
 
 export interface CollectionContext {
   upkeep: UpkeepOptions;
@@ -28,8 +29,9 @@ export function createCollection(name: string, tag: ModelTag, table: Table, cont
     dims,
 
     async writeDocuments(documents) {
-      const { ids, rows } = toRows(documents, dims);
+      const ids = checkWrite(documents, dims);
       if (ids.length === 0) return;
+      const rows = documents.flatMap((d) => d.chunks.map(toRow));
       const ofDocuments = sqlIn("document_id", ids);
       if (rows.length === 0) {
         await table.delete(ofDocuments);
@@ -123,26 +125,6 @@ export async function countDocuments(table: Table): Promise<number> {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function toRows(documents: DocumentWrite[], dims: number): { ids: string[]; rows: Record<string, unknown>[] } {
-  if (!Array.isArray(documents)) throw new InvalidRequestError(`Expected \`documents\` to be an array, got ${typeof documents}`);
-  const ids = new Set<string>();
-  const chunkIds = new Set<string>();
-  const rows: Record<string, unknown>[] = [];
-  documents.forEach(({ documentId, chunks }, d) => {
-    checkDocumentId(documentId);
-    if (ids.has(documentId)) throw new InvalidRequestError(`Duplicate document id \`${documentId}\` at documents[${d}]`);
-    ids.add(documentId);
-    if (!Array.isArray(chunks)) throw new InvalidRequestError(`Expected \`chunks\` to be an array, got ${typeof chunks}`);
-    chunks.forEach((chunk, i) => {
-      rows.push(toRow(chunk, documentId, dims, i));
-      // Two source rows with one id would make the merge's outcome undefined.
-      if (chunkIds.has(chunk.id)) throw new InvalidRequestError(`Duplicate chunk id \`${chunk.id}\` at chunks[${i}]`);
-      chunkIds.add(chunk.id);
-    });
-  });
-  return { ids: [...ids], rows };
 }
 
 function checkDocumentId(documentId: string): void {

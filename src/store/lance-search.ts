@@ -6,10 +6,13 @@
  */
 import type { Table } from "@lancedb/lancedb";
 import type { Table as ArrowTable } from "apache-arrow";
-import { InvalidRequestError } from "../errors.js";
-import { DISTANCE_COLUMN, SCALAR_COLUMNS, SCORE_COLUMN, checkVector, column, readChunks } from "./lance-schema.js";
+import { checkSearch, checkVector } from "./checks.js";
+import { DISTANCE_COLUMN, SCALAR_COLUMNS, SCORE_COLUMN, column, readChunks } from "./lance-schema.js";
 import { sqlIn } from "./sql-filter.js";
 import type { SearchHit, SearchOptions } from "./vector-store.js";
+
+/** LanceDB sets no top-k ceiling: this is askdocs's own bound on one search (a candidate pool is at most 150). */
+export const LANCE_MAX_TOP_K = 1000;
 
 /** Query-time settings of the vector index (ignored while a collection has none). */
 export interface VectorQueryTuning {
@@ -19,15 +22,12 @@ export interface VectorQueryTuning {
   refineFactor?: number;
 }
 
-/** The `where` clause of the options; null when the filter admits nothing. */
+/** The `where` clause of the options; null when the filter admits nothing (an empty list). */
 function filterOf(options: SearchOptions): string | undefined | null {
-  const { topK, documentIds, sources } = options;
-  if (!Number.isInteger(topK) || topK < 1) throw new InvalidRequestError(`Expected \`topK\` to be a whole number >= 1, got \`${String(topK)}\``);
+  checkSearch(options, LANCE_MAX_TOP_K);
   const filters: string[] = [];
-  for (const [key, column, list] of [["documentIds", "document_id", documentIds], ["sources", "source", sources]] as const) {
+  for (const [column, list] of [["document_id", options.documentIds], ["source", options.sources]] as const) {
     if (list === undefined) continue;
-    if (!Array.isArray(list) || list.some((item) => typeof item !== "string")) throw new InvalidRequestError(`Expected \`${key}\` to be an array of strings`);
-    // An empty list restricts to nothing, as the contract reads.
     if (list.length === 0) return null;
     filters.push(sqlIn(column, list));
   }

@@ -8,6 +8,7 @@ import { InvalidRequestError, ModelMismatchError, NotFoundError } from "../error
 import PQueue from "p-queue";
 import { type CollectionContext, countDocuments, createCollection } from "./lance-collection.js";
 import { chunkSchema, readModelTag } from "./lance-schema.js";
+import { LANCE_MAX_TOP_K } from "./lance-search.js";
 import type { ModelTag } from "./lance-schema.js";
 import { ftsIndex, type UpkeepOptions, type VectorIndexPolicy } from "./lance-upkeep.js";
 import { COLLECTION_NAME } from "./vector-store.js";
@@ -51,8 +52,8 @@ export const DEFAULT_VECTOR_INDEX: VectorIndexPolicy = {
   tuning: { nprobes: 40, refineFactor: 2 },
 };
 
-/** ICU segments Chinese into words; LanceDB sets no top-k ceiling, so this is askdocs's own bound on a candidate pool. */
-const LANCE_CAPABILITIES = { keywordSearch: true, segmentsChinese: true, maxTopK: 1000, readsOwnWrites: true } as const;
+/** The full-text index's ICU tokenizer segments Chinese into words. */
+const LANCE_CAPABILITIES = { keywordSearch: true, segmentsChinese: true, maxTopK: LANCE_MAX_TOP_K, readsOwnWrites: true } as const;
 
 export async function openLanceStore(options: LanceStoreOptions): Promise<VectorStore> {
   const { uri, readConsistencySeconds = 0, indexCacheMiB = 512, metadataCacheMiB = 128 } = options;

@@ -6,6 +6,7 @@
  * not a mock: every search is computed, nothing is scripted. Runtime-agnostic.
  */
 import { InvalidRequestError, ModelMismatchError, NotFoundError } from "../errors.js";
+import { checkSearch, checkVector, checkWrite } from "./checks.js";
 import { type ChunkRecord, COLLECTION_NAME, type Collection, type CollectionInfo, type DocumentInfo, type SearchHit, type SearchOptions, type StoredChunk, type StoreCapabilities, type VectorStore } from "./vector-store.js";
 
 const BM25_K1 = 1.2;
@@ -62,23 +63,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): VectorStore
       dims,
 
       async writeDocuments(documents) {
-        // Validate everything before touching anything: a bad document fails the call whole.
-        const prepared = documents.map(({ documentId, chunks }) => {
-          if (typeof documentId !== "string" || documentId === "") throw new InvalidRequestError(`Expected a non-empty document id, got \`${String(documentId)}\``);
-          return { documentId, rows: chunks.map((chunk) => toRow(chunk, documentId, dims, seg)) };
-        });
-        const ids = new Set<string>();
-        for (const { documentId, rows } of prepared) {
-          if (ids.has(documentId)) throw new InvalidRequestError(`Duplicate document id \`${documentId}\``);
-          ids.add(documentId);
-          const seen = new Set<string>();
-          for (const row of rows) {
-            if (seen.has(row.chunk.id)) throw new InvalidRequestError(`Duplicate chunk id \`${row.chunk.id}\``);
-            seen.add(row.chunk.id);
-          }
-        }
+        const ids = new Set(checkWrite(documents, dims));
+        const rows = documents.flatMap((d) => d.chunks.map((chunk) => toRow(chunk, seg)));
         for (const [id, row] of table.rows) if (ids.has(row.chunk.documentId)) table.rows.delete(id);
-        for (const { rows } of prepared) for (const row of rows) table.rows.set(row.chunk.id, row);
+        for (const row of rows) table.rows.set(row.chunk.id, row);
       },
 
       async deleteDocument(documentId) {
@@ -100,8 +88,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): VectorStore
       },
 
       async vectorSearch(vector, searchOptions) {
-        if (vector.length !== dims) throw new InvalidRequestError(`Expected the query vector to have ${dims} dimensions, got ${vector.length}`);
-        const query = normalised(Float32Array.from(vector));
+        const query = normalised(Float32Array.from(checkVector(vector, dims, "the query vector")));
         const hits: SearchHit[] = [];
         for (const row of filtered(table, searchOptions, capabilities)) {
           if (row.vector) hits.push({ ...row.chunk, score: dot(query, row.vector) });
@@ -188,10 +175,9 @@ function checkName(name: string): void {
   }
 }
 
-function toRow(record: ChunkRecord, documentId: string, dims: number, seg: Intl.Segmenter): Row {
+/** One chunk, already checked (checks.ts), with its terms counted. */
+function toRow(record: ChunkRecord, seg: Intl.Segmenter): Row {
   const { vector, ...chunk } = record;
-  if (chunk.documentId !== documentId) throw new InvalidRequestError(`Chunk \`${chunk.id}\` belongs to document \`${chunk.documentId}\`, not \`${documentId}\``);
-  if (vector && vector.length !== dims) throw new InvalidRequestError(`Expected chunk \`${chunk.id}\`'s vector to have ${dims} dimensions, got ${vector.length}`);
   const terms = new Map<string, number>();
   const list = words(chunk.text, seg);
   for (const term of list) terms.set(term, (terms.get(term) ?? 0) + 1);
@@ -199,10 +185,9 @@ function toRow(record: ChunkRecord, documentId: string, dims: number, seg: Intl.
 }
 
 function filtered(table: Table, options: SearchOptions, capabilities: StoreCapabilities): Row[] {
-  const { topK, documentIds, sources } = options;
-  if (!Number.isInteger(topK) || topK < 1 || topK > capabilities.maxTopK) throw new InvalidRequestError(`Expected \`topK\` to be a whole number from 1 to ${capabilities.maxTopK}, got \`${String(topK)}\``);
-  const ids = documentIds ? new Set(documentIds) : undefined;
-  const paths = sources ? new Set(sources) : undefined;
+  checkSearch(options, capabilities.maxTopK);
+  const ids = options.documentIds ? new Set(options.documentIds) : undefined;
+  const paths = options.sources ? new Set(options.sources) : undefined;
   return [...table.rows.values()].filter((r) => (!ids || ids.has(r.chunk.documentId)) && (!paths || paths.has(r.chunk.source)));
 }
 
