@@ -10,11 +10,12 @@
  * limit without metadata or values), no read-your-writes for vectors, Chinese split
  * into words by `Intl.Segmenter` before FTS5 indexes them. Runtime-agnostic.
  */
-import { InvalidRequestError, NotFoundError } from "../errors.js";
+import { NotFoundError } from "../errors.js";
+import { checkSearch, checkVector, checkWrite } from "./checks.js";
 import { type D1Database, VECTORIZE_LIMITS, type VectorizeFilter, type VectorizeIndex } from "./cloudflare-bindings.js";
 import { CHUNK_COLUMNS, type ChunkRow, DOCUMENT_SELECT, type DocumentRow, IN_JSON, insertChunks, matchExpression, toDocumentInfo, toStoredChunk } from "./cloudflare-rows.js";
 import { checkCollectionName, modelMismatch } from "./store-errors.js";
-import type { ChunkRecord, Collection, CollectionInfo, DocumentWrite, SearchHit, SearchOptions, StoreCapabilities, VectorStore } from "./vector-store.js";
+import type { Collection, CollectionInfo, DocumentWrite, SearchHit, SearchOptions, StoreCapabilities, VectorStore } from "./vector-store.js";
 
 export interface CloudflareStoreOptions {
   db: D1Database;
@@ -52,10 +53,6 @@ export function createCloudflareStore(options: CloudflareStoreOptions): VectorSt
     return options.documentIds ? options.documentIds.filter((id) => found.has(id)) : [...found];
   }
 
-  function checkTopK(topK: number): void {
-    if (!Number.isInteger(topK) || topK < 1 || topK > capabilities.maxTopK) throw new InvalidRequestError(`Expected \`topK\` to be a whole number from 1 to ${capabilities.maxTopK}, got \`${String(topK)}\``);
-  }
-
   function collectionOf(name: string, embedModel: string, dims: number): Collection {
     return {
       name,
@@ -63,9 +60,8 @@ export function createCloudflareStore(options: CloudflareStoreOptions): VectorSt
       dims,
 
       async writeDocuments(documents: DocumentWrite[]) {
-        validateWrites(documents, dims);
+        const documentIds = checkWrite(documents, dims);
         if (documents.length === 0) return;
-        const documentIds = documents.map((d) => d.documentId);
         const oldVectors = await vectorIdsOf(name, documentIds);
         const chunks = documents.flatMap((d) => d.chunks);
         const vectorIds = chunks.map((c) => (c.vector ? crypto.randomUUID() : null));
@@ -103,8 +99,8 @@ export function createCloudflareStore(options: CloudflareStoreOptions): VectorSt
       },
 
       async vectorSearch(vector, searchOptions) {
-        if (vector.length !== dims) throw new InvalidRequestError(`Expected the query vector to have ${dims} dimensions, got ${vector.length}`);
-        checkTopK(searchOptions.topK);
+        checkVector(vector, dims, "the query vector");
+        checkSearch(searchOptions, capabilities.maxTopK);
         const allowed = await allowedDocuments(name, searchOptions);
         if (allowed?.length === 0) return [];
         const filter: VectorizeFilter | undefined = allowed ? { documentId: { $in: allowed } } : undefined;
@@ -125,7 +121,7 @@ export function createCloudflareStore(options: CloudflareStoreOptions): VectorSt
       },
 
       async keywordSearch(text, searchOptions) {
-        checkTopK(searchOptions.topK);
+        checkSearch(searchOptions, capabilities.maxTopK);
         const match = matchExpression(text, segmenter);
         const allowed = await allowedDocuments(name, searchOptions);
         if (match === "" || allowed?.length === 0) return [];
@@ -187,21 +183,4 @@ export function createCloudflareStore(options: CloudflareStoreOptions): VectorSt
       // Bindings belong to the platform: nothing to release.
     },
   };
-}
-
-/** Everything is checked before anything is written: a bad document fails the whole call. */
-function validateWrites(documents: DocumentWrite[], dims: number): void {
-  const ids = new Set<string>();
-  for (const { documentId, chunks } of documents) {
-    if (typeof documentId !== "string" || documentId === "") throw new InvalidRequestError(`Expected a non-empty document id, got \`${String(documentId)}\``);
-    if (ids.has(documentId)) throw new InvalidRequestError(`Duplicate document id \`${documentId}\``);
-    ids.add(documentId);
-    const seen = new Set<string>();
-    for (const chunk of chunks as ChunkRecord[]) {
-      if (chunk.documentId !== documentId) throw new InvalidRequestError(`Chunk \`${chunk.id}\` belongs to document \`${chunk.documentId}\`, not \`${documentId}\``);
-      if (chunk.vector && chunk.vector.length !== dims) throw new InvalidRequestError(`Expected chunk \`${chunk.id}\`'s vector to have ${dims} dimensions, got ${chunk.vector.length}`);
-      if (seen.has(chunk.id)) throw new InvalidRequestError(`Duplicate chunk id \`${chunk.id}\``);
-      seen.add(chunk.id);
-    }
-  }
 }

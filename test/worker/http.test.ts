@@ -36,7 +36,7 @@ const call = (path: string, init: RequestInit & { json?: unknown } = {}, binding
   const request = new Request(`https://askdocs.example.workers.dev${path}`, json === undefined ? rest : { ...rest, method: rest.method ?? "POST", headers: { "content-type": "application/json", ...rest.headers }, body: JSON.stringify(json) });
   return worker.fetch(request, bindings);
 };
-const upload = (content: BlobPart, name: string, collection: string, bindings: WorkerEnv = main, headers: HeadersInit = {}) => {
+const upload = (content: string | ArrayBuffer | Uint8Array, name: string, collection: string, bindings: WorkerEnv = main, headers: HeadersInit = {}) => {
   const form = new FormData();
   form.append("file", new File([content], name));
   form.append("collection", collection);
