@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { envSchema } from "../../src/config.js";
 import type { FakeProvider } from "../fake-provider/index.js";
 
@@ -47,9 +48,11 @@ export function ingestEnv(fake: FakeProvider, lancedbUri: string, extra: Record<
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-export function startIngest(args: string[], env: Record<string, string>, timeoutMs = 90_000): RunningIngest {
+/** `cwd` other than the repository: tsx and the command by absolute path (`--remote` sources are relative to it). */
+export function startIngest(args: string[], env: Record<string, string>, timeoutMs = 90_000, cwd = REPO_ROOT): RunningIngest {
   const started = Date.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "ingest/command.ts", ...args], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const tsx = pathToFileURL(path.join(REPO_ROOT, "node_modules/tsx/dist/loader.mjs")).href;
+  const child = spawn(process.execPath, ["--import", tsx, path.join(REPO_ROOT, "ingest/command.ts"), ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (text: string) => (stdout += text));
@@ -81,8 +84,8 @@ export function startIngest(args: string[], env: Record<string, string>, timeout
   };
 }
 
-export function runIngest(args: string[], env: Record<string, string>, timeoutMs?: number): Promise<IngestRun> {
-  return startIngest(args, env, timeoutMs).done;
+export function runIngest(args: string[], env: Record<string, string>, timeoutMs?: number, cwd?: string): Promise<IngestRun> {
+  return startIngest(args, env, timeoutMs, cwd).done;
 }
 
 export interface Summary {

@@ -142,6 +142,25 @@ describe("the Worker", () => {
     await expectError(await call(`/v1/documents/${created.document_id}?collection=scratch`, { method: "DELETE" }), 404, "not_found");
   });
 
+  it("keeps an upload's relative `source` (a/README.md and b/README.md are two documents) and lists the chunk settings", async () => {
+    const withSource = (content: string, source: string) => {
+      const form = new FormData();
+      form.append("file", new File([content], "README.md"));
+      form.append("collection", "sources");
+      form.append("source", source);
+      return call("/v1/documents", { method: "POST", body: form });
+    };
+    expect((await withSource("# A\n\nFirst readme.\n", "a/README.md")).status).toBe(201);
+    expect((await withSource("# B\n\nSecond readme.\n", "b/README.md")).status).toBe(201);
+    const list = (await (await call("/v1/documents?collection=sources")).json()) as { chunk_settings: string; data: { source: string }[] };
+    expect(list.data.map((d) => d.source)).toEqual(["a/README.md", "b/README.md"]);
+    expect(list.chunk_settings).toMatch(/^chunker-\d+:nvidia\/nv-embedqa-e5-v5:/);
+    for (const bad of ["../etc/passwd.md", "/abs/x.md", "a\\b.md"]) {
+      const error = await expectError(await withSource("x", bad), 400, "invalid_request");
+      expect(error.details).toEqual([expect.objectContaining({ path: "source" })]);
+    }
+  });
+
   it("refuses bad uploads with 4xx: encrypted PDF 422, unsupported type 415, too large 413", async () => {
     const encrypted = await expectError(await upload(env.PDF_ENCRYPTED, "secret.pdf", "scratch"), 422, "encrypted_pdf");
     expect(encrypted.message).toMatch(/^secret\.pdf: /);

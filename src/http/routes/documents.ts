@@ -1,13 +1,14 @@
 /**
  * `POST /v1/documents` runs one uploaded file through the same pipeline as the ingest
- * command (re-uploading a name replaces that document); `GET` lists, `DELETE` removes.
+ * command (re-uploading a source replaces that document; `source`, a relative path, is
+ * optional: the file's base name otherwise); `GET` lists, `DELETE` removes.
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { AppError, InvalidRequestError, NotFoundError } from "../../errors.js";
 import type { Runtime } from "../../runtime/runtime.js";
 import type { Collection } from "../../store/vector-store.js";
-import { collectionName, collectionQuery, documentPath } from "../schemas.js";
+import { collectionName, collectionQuery, documentPath, uploadSource } from "../schemas.js";
 import { pathParams, queryParams } from "../validate.js";
 
 const uploadName = (name: string) => name.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f]/g, "").trim().slice(0, 255);
@@ -52,7 +53,9 @@ export function documentRoutes(deps: Runtime) {
       if (!(file instanceof File)) throw new InvalidRequestError("Missing file: send it in the multipart field `file`.", [{ path: "file", message: "required" }]);
       const collection = collectionName.safeParse(typeof form.collection === "string" && form.collection !== "" ? form.collection : undefined);
       if (!collection.success) throw new InvalidRequestError(`Invalid collection: ${collection.error.issues[0]!.message}`, [{ path: "collection", message: collection.error.issues[0]!.message }]);
-      const name = uploadName(file.name);
+      const source = typeof form.source === "string" && form.source !== "" ? uploadSource.safeParse(form.source) : undefined;
+      if (source && !source.success) throw new InvalidRequestError(`Invalid source: ${source.error.issues[0]!.message}`, [{ path: "source", message: source.error.issues[0]!.message }]);
+      const name = source?.data ?? uploadName(file.name);
       deps.ingest.assertSupported(name);
       if (file.size > maxBytes) throw new AppError(413, "payload_too_large", `Upload too large: the limit is ${deps.config.MAX_UPLOAD_MB} MB (MAX_UPLOAD_MB).`);
       // Without an embedder the chunks are stored for keyword search, in a collection tagged
@@ -71,6 +74,8 @@ export function documentRoutes(deps: Runtime) {
     const docs = await deps.store.openExistingCollection(collection).then((col) => col.listDocuments());
     return c.json({
       collection,
+      // With these settings a client computes content hashes itself (ingest/identity.ts) and uploads only changed files.
+      chunk_settings: deps.ingest.settingsKey,
       data: docs.map((d) => ({ document_id: d.documentId, source: d.source, title: d.title, chunks: d.chunks, content_hash: d.contentHash, ingested_at: new Date(d.ingestedAt).toISOString() })),
     });
   });
