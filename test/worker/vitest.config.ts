@@ -29,6 +29,8 @@ export default defineConfig(async () => {
     ],
     test: {
       name: "worker",
+      // After the Node project (vitest.config.ts).
+      sequence: { groupOrder: 1 },
       include: ["**/*.test.ts"],
       globalSetup: ["./global-setup.ts"],
       setupFiles: ["./apply-migrations.ts"],
