@@ -1,31 +1,32 @@
 /**
- * `npm run bench:cf-keyword [-- --k 1,5,10]`
+ * `npm run bench:cf-keyword [-- --k 1,5,10] [--qa DIR]`
  *
  * Which keyword index finds more in Chinese on D1: the Cloudflare store's own (FTS5
  * `unicode61` over words `Intl.Segmenter` split, migrations/0001_store.sql), or FTS5's
  * `trigram` tokenizer (the question's character trigrams ORed, a LIKE scan for one- and
  * two-character queries). Runs on workerd's SQLite through Miniflare's D1 (the same
- * engine as `wrangler dev`), on the Chinese QA sets in ../shared/data/qa (XQuAD zh and
- * CMRC 2018 trial, CC BY-SA 4.0): each paragraph is one chunk; a question is found at k
- * when a top-k chunk holds a gold answer. Prints recall@k per set and index, and the
- * median query time. Without ../shared/data it says where to get the sets and exits 0.
+ * engine as `wrangler dev`), on the Chinese QA sets in `--qa` (default ../shared/data/qa:
+ * XQuAD zh and CMRC 2018 trial, CC BY-SA 4.0; test/fixtures/qa holds XQuAD zh and a CMRC
+ * excerpt): each paragraph is one chunk; a question is found at k when a top-k chunk
+ * holds a gold answer. Prints recall@k per set and index, and the median query time.
+ * Without the sets it says where to get them and exits 0.
  * A benchmark, not a test: it prints.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Miniflare } from "miniflare";
 import { containsAnswer, squadSchema } from "../../src/eval/squad.js";
 import type { D1Database } from "../../src/store/cloudflare-bindings.js";
 import { createCloudflareStore } from "../../src/store/cloudflare-store.js";
 import type { ChunkRecord } from "../../src/store/vector-store.js";
-import { SHARED_DATA } from "../helpers/ingest-data.js";
 import { createFakeVectorize } from "../worker/fake-vectorize.js";
 
-const { values } = parseArgs({ options: { k: { type: "string", default: "1,5,10" } } });
+const { values } = parseArgs({ options: { k: { type: "string", default: "1,5,10" }, qa: { type: "string", default: fileURLToPath(new URL("../../../shared/data/qa/", import.meta.url)) } } });
 const ks = values.k.split(",").map(Number);
 const maxK = Math.max(...ks);
-const SETS = ["xquad-part1.zh.json", "cmrc2018_trial.json"];
+const SETS = ["xquad-part1.zh.json", "cmrc2018_trial.json", "cmrc2018_trial.excerpt.json"];
 
 interface Question {
   question: string;
@@ -33,7 +34,7 @@ interface Question {
 }
 
 async function readSet(file: string): Promise<{ paragraphs: string[]; questions: Question[] } | undefined> {
-  const raw = await readFile(path.join(SHARED_DATA, "qa", file), "utf8").catch(() => undefined);
+  const raw = await readFile(path.join(values.qa, file), "utf8").catch(() => undefined);
   if (!raw) return undefined;
   const squad = squadSchema.parse(JSON.parse(raw));
   const paragraphs: string[] = [];
@@ -76,7 +77,7 @@ function trigramMatch(text: string): { match: string } | { like: string[] } | un
 async function main() {
   const sets = (await Promise.all(SETS.map(async (file) => [file, await readSet(file)] as const))).filter((s) => s[1]);
   if (sets.length === 0) {
-    console.log(`No Chinese QA sets under ${path.join(SHARED_DATA, "qa")}: put xquad-part1.zh.json (google-deepmind/xquad) and cmrc2018_trial.json (ymcui/cmrc2018) there to run this benchmark.`);
+    console.log(`No Chinese QA sets in ${values.qa}: pass --qa test/fixtures/qa (XQuAD zh and a CMRC excerpt), or a folder with xquad-part1.zh.json (google-deepmind/xquad) and cmrc2018_trial.json (ymcui/cmrc2018).`);
     return;
   }
   const migration = await readFile(new URL("../../migrations/0001_store.sql", import.meta.url), "utf8");

@@ -1,9 +1,10 @@
 /**
  * Ingest benchmark (a plain script, not a vitest suite):
  *
- *   npm run bench:ingest [-- --latency 150 --rpm 120 --runs 3 --batch 32]
+ *   npm run bench:ingest [-- --latency 150 --rpm 120 --runs 3 --batch 32 --pdfs DIR]
  *
- * Ingests ../shared/data/long-pdfs (ten SEC 10-Q reports) and the XQuAD articles
+ * Ingests `--pdfs` (default ../shared/data/long-pdfs: ten SEC 10-Q reports, too large for
+ * test/fixtures; without them it says what to do and exits 1) and the XQuAD articles
  * (English and Chinese, each written as a Markdown document) through `runIngest`, the
  * code behind `npm run ingest`, against the fake NIM started in this process with
  * `--latency` ms per request and a `--rpm` limit, with NIM_RPM set to the same limit.
@@ -12,14 +13,16 @@
  * `--batch` sets EMBED_BATCH_SIZE (default: the configured default); a small one makes
  * the run outlast a minute, so the fake's sliding-window limit is really tested.
  */
+import { existsSync } from "node:fs";
 import { readFile, readdir, rm } from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { runIngest } from "../../ingest/command.js";
 import { loadConfig } from "../../src/config.js";
 import { loadDocument } from "../../ingest/loaders/index.js";
 import { startFakeProvider } from "../fake-provider/index.js";
-import { SHARED_DATA, tempDir, writeXquadArticles } from "../helpers/ingest-data.js";
+import { tempDir, writeXquadArticles } from "../helpers/ingest-data.js";
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +30,7 @@ const { values } = parseArgs({
     rpm: { type: "string", default: "120" },
     runs: { type: "string", default: "3" },
     batch: { type: "string" },
+    pdfs: { type: "string", default: fileURLToPath(new URL("../../../shared/data/long-pdfs/", import.meta.url)) },
   },
 });
 const latencyMs = Number(values.latency);
@@ -36,7 +40,14 @@ for (const [name, value] of [["--latency", latencyMs], ["--rpm", rpm], ["--runs"
   if (!Number.isInteger(value) || value < (name === "--latency" ? 0 : 1)) throw new TypeError(`Expected \`${name}\` to be a whole number, got \`${value}\``);
 }
 
-const LONG_PDFS = path.join(SHARED_DATA, "long-pdfs");
+const LONG_PDFS = path.resolve(values.pdfs);
+if (!existsSync(LONG_PDFS)) {
+  console.error(
+    `bench:ingest: no folder ${LONG_PDFS}. It reads long PDFs from askdocs' shared data set (../shared/data/long-pdfs, ten SEC 10-Qs, ` +
+      "not in the repo for their size): put that set beside the checkout, or pass --pdfs DIR with a folder of PDFs of your own. Nothing was measured.",
+  );
+  process.exit(1);
+}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
