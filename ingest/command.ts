@@ -34,7 +34,13 @@ export async function runIngest(argv: string[], env: Record<string, string | und
     args = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { collection: { type: "string", default: "default" }, prune: { type: "boolean", default: false }, "dry-run": { type: "boolean", default: false }, remote: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        collection: { type: "string", default: "default" },
+        prune: { type: "boolean", default: false },
+        "dry-run": { type: "boolean", default: false },
+        remote: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
     });
   } catch (error) {
     err.write(`${(error as Error).message}\n${USAGE}\n`);
@@ -187,7 +193,7 @@ function printSummary(out: NodeJS.WriteStream, report: IngestReport, extra: { sk
   );
 }
 
-// Run when executed directly (npm run ingest / bin), not when imported by tests.
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("ingest/command.ts")) {
+// Run when executed directly (npm run ingest: dist/ingest/command.js; tsx: ingest/command.ts), not when imported by tests or the bin.
+if (/ingest[\\/]command\.[jt]s$/.test(process.argv[1] ?? "")) {
   process.exitCode = await runIngest(process.argv.slice(2), process.env);
 }

@@ -84,7 +84,7 @@ function workersAIEmbedder(env: WorkerEnv, vars: Record<string, string>, model: 
     problems.push(`EMBED_PROVIDER: Expected \`workers-ai\` or unset (got \`${choice}\`)`);
     return undefined;
   }
-  if (!env.AI) problems.push("EMBED_PROVIDER: `workers-ai` needs the Workers AI binding `AI` (wrangler.toml `[ai] binding = \"AI\"`)");
+  if (!env.AI) problems.push('EMBED_PROVIDER: `workers-ai` needs the Workers AI binding `AI` (wrangler.toml `[ai] binding = "AI"`)');
   if (model !== "baai/bge-m3") problems.push(`EMBED_MODEL: Workers AI serves \`@cf/baai/bge-m3\`: set EMBED_MODEL=baai/bge-m3 with EMBED_PROVIDER=workers-ai (got \`${model}\`)`);
   return env.AI ? createWorkersAIEmbedder({ ai: env.AI }) : undefined;
 }

@@ -25,7 +25,8 @@ export interface HttpContractSubject {
 }
 
 const KEY = "rag-secret-key-123";
-const NOTE = "# Lighthouse keepers\n\nThe keeper of the Skerry Point light logged the lamp at dusk every evening in a brass-bound ledger.\n\n## Automation\n\nAfter 1931 the Skerry Point light ran on an automatic acetylene burner.\n";
+const NOTE =
+  "# Lighthouse keepers\n\nThe keeper of the Skerry Point light logged the lamp at dusk every evening in a brass-bound ledger.\n\n## Automation\n\nAfter 1931 the Skerry Point light ran on an automatic acetylene burner.\n";
 const ZH_NOTE = "# 长城\n\n长城是中国古代的军事防御工程，绵延数千公里。明朝时修建的长城最为完整。\n";
 
 async function expectError(response: Response, status: number, code: string) {
@@ -37,10 +38,17 @@ async function expectError(response: Response, status: number, code: string) {
 
 async function sse(response: Response): Promise<{ event: string; data: string }[]> {
   const text = await response.text();
-  return text.split("\n\n").filter((block) => block.trim() !== "").map((block) => ({
-    event: /^event: (.*)$/m.exec(block)?.[1] ?? "message",
-    data: block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n"),
-  }));
+  return text
+    .split("\n\n")
+    .filter((block) => block.trim() !== "")
+    .map((block) => ({
+      event: /^event: (.*)$/m.exec(block)?.[1] ?? "message",
+      data: block
+        .split("\n")
+        .filter((l) => l.startsWith("data: "))
+        .map((l) => l.slice(6))
+        .join("\n"),
+    }));
 }
 
 export function describeHttpContract(name: string, setup: () => Promise<HttpContractSubject>): void {
@@ -51,7 +59,10 @@ export function describeHttpContract(name: string, setup: () => Promise<HttpCont
 
     const call = (path: string, init: RequestInit & { json?: unknown } = {}, target: HttpTarget = main) => {
       const { json, ...rest } = init;
-      const request = new Request(`http://askdocs.test${path}`, json === undefined ? rest : { ...rest, method: rest.method ?? "POST", headers: { "content-type": "application/json", ...rest.headers }, body: JSON.stringify(json) });
+      const request = new Request(
+        `http://askdocs.test${path}`,
+        json === undefined ? rest : { ...rest, method: rest.method ?? "POST", headers: { "content-type": "application/json", ...rest.headers }, body: JSON.stringify(json) },
+      );
       return target.fetch(request);
     };
     const upload = (content: string | ArrayBuffer | Uint8Array<ArrayBuffer>, name: string, collection: string) => {
@@ -77,7 +88,14 @@ export function describeHttpContract(name: string, setup: () => Promise<HttpCont
         status: "ok",
         store: { ok: true, collections: 1 },
         embedding: { configured: true, model: "nvidia/nv-embedqa-e5-v5" },
-        chat: { default: "nim:meta/llama-3.3-70b-instruct", providers: [{ provider: "nim", configured: true }, { provider: "qiniu", configured: false }, { provider: "openai", configured: false }] },
+        chat: {
+          default: "nim:meta/llama-3.3-70b-instruct",
+          providers: [
+            { provider: "nim", configured: true },
+            { provider: "qiniu", configured: false },
+            { provider: "openai", configured: false },
+          ],
+        },
       });
     });
 
@@ -127,7 +145,10 @@ export function describeHttpContract(name: string, setup: () => Promise<HttpCont
       expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
       const events = await sse(response);
       expect(events.map((e) => e.event).join(" ")).toMatch(/^citations( reasoning)*( delta)+ done$/);
-      const answer = events.filter((e) => e.event === "delta").map((e) => (JSON.parse(e.data) as { text: string }).text).join("");
+      const answer = events
+        .filter((e) => e.event === "delta")
+        .map((e) => (JSON.parse(e.data) as { text: string }).text)
+        .join("");
       expect(answer).toMatch(/lamp/);
     });
 

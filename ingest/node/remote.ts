@@ -155,7 +155,14 @@ export async function pruneRemote(options: Pick<RemoteOptions, "url" | "apiKey" 
   if (!listing.ok) throw new Error(`${base} could not list collection "${options.collection}": ${errorMessage(body, listing.status)}`);
   const gone: string[] = [];
   for (const doc of (body as { data: ListedDocument[] }).data) {
-    if (path.isAbsolute(doc.source) || (await access(path.resolve(options.cwd, doc.source)).then(() => true, () => false))) continue;
+    if (
+      path.isAbsolute(doc.source) ||
+      (await access(path.resolve(options.cwd, doc.source)).then(
+        () => true,
+        () => false,
+      ))
+    )
+      continue;
     if (!options.dryRun) {
       const response = await doFetch(`${base}/v1/documents/${doc.document_id}?collection=${encodeURIComponent(options.collection)}`, { method: "DELETE", headers });
       if (!response.ok && response.status !== 404) throw new Error(`${base} could not delete ${doc.source}: ${errorMessage(await bodyOf(response), response.status)}`);

@@ -62,7 +62,20 @@ export function insertChunks(db: D1Database, collection: string, chunks: ChunkRe
   for (let start = 0; start < chunks.length; start += ROWS_PER_INSERT) {
     const part = chunks.slice(start, start + ROWS_PER_INSERT);
     const values = part.flatMap((c, i) => [
-      collection, c.id, c.documentId, c.source, c.title, c.page, c.pageEnd, c.heading, c.chunkIndex, c.text, indexTerms(c.text, segmenter), c.contentHash, vectorIds[start + i], c.ingestedAt,
+      collection,
+      c.id,
+      c.documentId,
+      c.source,
+      c.title,
+      c.page,
+      c.pageEnd,
+      c.heading,
+      c.chunkIndex,
+      c.text,
+      indexTerms(c.text, segmenter),
+      c.contentHash,
+      vectorIds[start + i],
+      c.ingestedAt,
     ]);
     statements.push(db.prepare(`INSERT INTO chunks (${INSERT_COLUMNS.join(", ")}) VALUES ${part.map(() => row).join(", ")}`).bind(...values));
   }

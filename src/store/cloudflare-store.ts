@@ -68,10 +68,7 @@ export function createCloudflareStore(options: CloudflareStoreOptions): VectorSt
         const upserts = chunks.flatMap((c, i) => (c.vector ? [{ id: vectorIds[i]!, values: Array.from(c.vector), namespace: name, metadata: { documentId: c.documentId, chunkId: c.id } }] : []));
         for (let i = 0; i < upserts.length; i += VECTORIZE_LIMITS.batch) await vectors.upsert(upserts.slice(i, i + VECTORIZE_LIMITS.batch));
         try {
-          await db.batch([
-            db.prepare(`DELETE FROM chunks WHERE collection = ? AND document_id IN ${IN_JSON}`).bind(name, JSON.stringify(documentIds)),
-            ...insertChunks(db, name, chunks, vectorIds, segmenter),
-          ]);
+          await db.batch([db.prepare(`DELETE FROM chunks WHERE collection = ? AND document_id IN ${IN_JSON}`).bind(name, JSON.stringify(documentIds)), ...insertChunks(db, name, chunks, vectorIds, segmenter)]);
         } catch (error) {
           // The documents keep their old rows and vectors; the new vectors would be orphans.
           await deleteVectors(upserts.map((u) => u.id)).catch(() => {});
@@ -110,7 +107,10 @@ export function createCloudflareStore(options: CloudflareStoreOptions): VectorSt
           returnMetadata: "none",
           ...(filter ? { filter } : {}),
         });
-        const { results } = await db.prepare(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE collection = ? AND vector_id IN ${IN_JSON}`).bind(name, JSON.stringify(matches.map((m) => m.id))).all<ChunkRow>();
+        const { results } = await db
+          .prepare(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE collection = ? AND vector_id IN ${IN_JSON}`)
+          .bind(name, JSON.stringify(matches.map((m) => m.id)))
+          .all<ChunkRow>();
         const rows = new Map(results.map((row) => [row.vector_id!, row]));
         const hits: SearchHit[] = [];
         for (const match of matches) {
@@ -128,7 +128,11 @@ export function createCloudflareStore(options: CloudflareStoreOptions): VectorSt
         const where = allowed ? ` AND c.document_id IN ${IN_JSON}` : "";
         // bm25() is lower-is-better; the contract wants higher-is-better.
         const { results } = await db
-          .prepare(`SELECT ${CHUNK_COLUMNS.split(", ").map((c) => `c.${c}`).join(", ")}, -bm25(chunks_fts) AS score FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ? AND c.collection = ?${where} ORDER BY score DESC, c.id LIMIT ?`)
+          .prepare(
+            `SELECT ${CHUNK_COLUMNS.split(", ")
+              .map((c) => `c.${c}`)
+              .join(", ")}, -bm25(chunks_fts) AS score FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ? AND c.collection = ?${where} ORDER BY score DESC, c.id LIMIT ?`,
+          )
           .bind(match, name, ...(allowed ? [JSON.stringify(allowed)] : []), searchOptions.topK)
           .all<ChunkRow & { score: number }>();
         return results.map((row) => ({ ...toStoredChunk(row), score: row.score }));
@@ -166,7 +170,9 @@ export function createCloudflareStore(options: CloudflareStoreOptions): VectorSt
 
     async listCollections() {
       const { results } = await db
-        .prepare("SELECT k.name, k.embed_model, k.dims, COUNT(DISTINCT c.document_id) AS documents, COUNT(c.rowid) AS chunks FROM collections k LEFT JOIN chunks c ON c.collection = k.name GROUP BY k.name ORDER BY k.name")
+        .prepare(
+          "SELECT k.name, k.embed_model, k.dims, COUNT(DISTINCT c.document_id) AS documents, COUNT(c.rowid) AS chunks FROM collections k LEFT JOIN chunks c ON c.collection = k.name GROUP BY k.name ORDER BY k.name",
+        )
         .all<{ name: string; embed_model: string; dims: number; documents: number; chunks: number }>();
       return results.map((r): CollectionInfo => ({ name: r.name, embedModel: r.embed_model, dims: r.dims, documents: r.documents, chunks: r.chunks }));
     },

@@ -54,13 +54,13 @@ async function readSet(file: string): Promise<{ paragraphs: string[]; questions:
 /** Statements of a migration file (triggers keep their inner semicolons). */
 function statementsOf(sql: string): string[] {
   const noComments = sql.replace(/^\s*--.*$/gm, "");
-  return noComments.split(/;\s*\n(?=\s*CREATE|\s*$)/).map((s) => s.trim()).filter(Boolean);
+  return noComments
+    .split(/;\s*\n(?=\s*CREATE|\s*$)/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
-const TRIGRAM_SCHEMA = [
-  "CREATE TABLE tri (rowid INTEGER PRIMARY KEY, text TEXT NOT NULL)",
-  "CREATE VIRTUAL TABLE tri_fts USING fts5 (text, content = 'tri', content_rowid = 'rowid', tokenize = 'trigram')",
-];
+const TRIGRAM_SCHEMA = ["CREATE TABLE tri (rowid INTEGER PRIMARY KEY, text TEXT NOT NULL)", "CREATE VIRTUAL TABLE tri_fts USING fts5 (text, content = 'tri', content_rowid = 'rowid', tokenize = 'trigram')"];
 
 /** The question's character trigrams (within runs of letters and digits), quoted and ORed. */
 function trigramMatch(text: string): { match: string } | { like: string[] } | undefined {
@@ -90,7 +90,20 @@ async function main() {
       const store = createCloudflareStore({ db, vectors: createFakeVectorize({ dimensions: 8 }) });
       const collection = await store.openCollection("qa", { embedModel: "none", dims: 8 });
       const { paragraphs, questions } = set!;
-      const chunks: ChunkRecord[] = paragraphs.map((text, i) => ({ id: `p:${i}`, documentId: "p", source: file, title: file, page: null, pageEnd: null, heading: "", chunkIndex: i, text, contentHash: "h", vector: null, ingestedAt: 0 }));
+      const chunks: ChunkRecord[] = paragraphs.map((text, i) => ({
+        id: `p:${i}`,
+        documentId: "p",
+        source: file,
+        title: file,
+        page: null,
+        pageEnd: null,
+        heading: "",
+        chunkIndex: i,
+        text,
+        contentHash: "h",
+        vector: null,
+        ingestedAt: 0,
+      }));
       await collection.writeDocuments([{ documentId: "p", chunks }]);
       for (let i = 0; i < paragraphs.length; i += 50) {
         const part = paragraphs.slice(i, i + 50);
@@ -108,9 +121,16 @@ async function main() {
         const query = trigramMatch(q.question);
         let tri: string[] = [];
         if (query && "match" in query) {
-          tri = (await db.prepare("SELECT t.text FROM tri_fts JOIN tri t ON t.rowid = tri_fts.rowid WHERE tri_fts MATCH ? ORDER BY bm25(tri_fts) LIMIT ?").bind(query.match, maxK).all<{ text: string }>()).results.map((r) => r.text);
+          tri = (await db.prepare("SELECT t.text FROM tri_fts JOIN tri t ON t.rowid = tri_fts.rowid WHERE tri_fts MATCH ? ORDER BY bm25(tri_fts) LIMIT ?").bind(query.match, maxK).all<{ text: string }>()).results.map(
+            (r) => r.text,
+          );
         } else if (query) {
-          tri = (await db.prepare(`SELECT text FROM tri WHERE ${query.like.map(() => "text LIKE ?").join(" OR ")} LIMIT ?`).bind(...query.like.map((w) => `%${w}%`), maxK).all<{ text: string }>()).results.map((r) => r.text);
+          tri = (
+            await db
+              .prepare(`SELECT text FROM tri WHERE ${query.like.map(() => "text LIKE ?").join(" OR ")} LIMIT ?`)
+              .bind(...query.like.map((w) => `%${w}%`), maxK)
+              .all<{ text: string }>()
+          ).results.map((r) => r.text);
         }
         times.trigram.push(performance.now() - t0);
         ks.forEach((k, i) => {

@@ -116,7 +116,7 @@ describe("createCloudflareStore", () => {
     await b.writeDocuments([{ documentId: "d", chunks: chunks("d", LIGHTHOUSE) }]);
     const hits = await b.vectorSearch(fakeEmbedding(TIDES[0]!), { topK: 10 });
     expect(hits.map((h) => h.text).sort()).toEqual([...LIGHTHOUSE].sort());
-    expect((await a.keywordSearch("lamp", { topK: 5 }))).toEqual([]);
+    expect(await a.keywordSearch("lamp", { topK: 5 })).toEqual([]);
     expect(vectors.calls.query.at(-1)).toMatchObject({ namespace: "b".repeat(64), returnMetadata: "none" });
     expect(await store.dropCollection("a")).toBe(true);
     expect(await store.dropCollection("a")).toBe(false);

@@ -104,7 +104,9 @@ export function createFakeVectorize(options: FakeVectorizeOptions): FakeVectoriz
       checkIds(ids, "GET");
       return ids.flatMap((id) => {
         const v = vectors.get(id);
-        return v ? [{ id, values: Array.from(v.values), ...(v.namespace === undefined ? {} : { namespace: v.namespace }), ...(v.metadata ? { metadata: structuredClone(v.metadata) as VectorizeVector["metadata"] } : {}) }] : [];
+        return v
+          ? [{ id, values: Array.from(v.values), ...(v.namespace === undefined ? {} : { namespace: v.namespace }), ...(v.metadata ? { metadata: structuredClone(v.metadata) as VectorizeVector["metadata"] } : {}) }]
+          : [];
       });
     },
 

@@ -22,7 +22,10 @@ export default defineConfig(async () => {
           compatibilityDate: "2026-04-26",
           compatibilityFlags: ["nodejs_compat"],
           d1Databases: ["DB"],
-          dataBlobBindings: { PDF_FOUR_PAGES: `${root}test/fixtures/pdfs/004-pdflatex-4-pages_pdflatex-4-pages.pdf`, PDF_ENCRYPTED: `${root}test/fixtures/pdfs/005-libreoffice-writer-password_libreoffice-writer-password.pdf` },
+          dataBlobBindings: {
+            PDF_FOUR_PAGES: `${root}test/fixtures/pdfs/004-pdflatex-4-pages_pdflatex-4-pages.pdf`,
+            PDF_ENCRYPTED: `${root}test/fixtures/pdfs/005-libreoffice-writer-password_libreoffice-writer-password.pdf`,
+          },
           bindings: { TEST_MIGRATIONS: migrations, FAKE_PROVIDER_URL: inject("fakeProviderUrl"), FAKE_PROVIDER_STATUS_URL: inject("fakeProviderStatusUrl") },
         },
       })),

@@ -14,7 +14,10 @@ const worker = createWorker({ providers: { baseDelayMs: 5 }, logger: silentLogge
 const main = workerEnv();
 const call = (path: string, init: RequestInit & { json?: unknown } = {}, bindings = main) => {
   const { json, ...rest } = init;
-  const request = new Request(`https://askdocs.example.workers.dev${path}`, json === undefined ? rest : { ...rest, method: rest.method ?? "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(json) });
+  const request = new Request(
+    `https://askdocs.example.workers.dev${path}`,
+    json === undefined ? rest : { ...rest, method: rest.method ?? "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(json) },
+  );
   return worker.fetch(request, bindings);
 };
 const upload = (content: string, name: string, collection: string, bindings = main) => {
