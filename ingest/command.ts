@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { configOrReport } from "../src/config.js";
 import { createConsoleLogger } from "../src/logger.js";
 import type { IngestReport } from "../src/runtime/ingest-service.js";
+import type { BlobStore } from "../src/blobs/blob-store.js";
 import { openNodeRuntime } from "../src/runtime/node-runtime.js";
 import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
 import { discoverFiles, sourceFiles } from "./discover.js";
@@ -104,7 +105,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
         if (o.status === "failed") progress.log(`failed ${o.source}: ${o.reason}`);
       },
     });
-    const pruned = args.values.prune && collection ? await prune(collection, dryRun) : [];
+    const pruned = args.values.prune && collection ? await prune(collection, dryRun, rt.blobs) : [];
     progress.stop();
     // Indexes and compaction after the writes, not during: one pass per run.
     if (collection?.upkeep && !dryRun && !controller.signal.aborted && (report.chunksWritten > 0 || pruned.length > 0)) {
@@ -166,13 +167,16 @@ async function runRemote(inputs: string[], options: { url: string; apiKey: strin
 }
 
 /** Deletes documents whose source file is gone; returns their sources. */
-async function prune(collection: Collection, dryRun: boolean): Promise<string[]> {
+async function prune(collection: Collection, dryRun: boolean, blobs: BlobStore | undefined): Promise<string[]> {
   const gone: string[] = [];
   for (const doc of await collection.listDocuments()) {
     if (!path.isAbsolute(doc.source)) continue; // uploads have no file to check
     const exists = await access(doc.source).then(() => true, () => false);
     if (exists) continue;
-    if (!dryRun) await collection.deleteDocument(doc.documentId);
+    if (!dryRun) {
+      await collection.deleteDocument(doc.documentId);
+      await blobs?.delete(collection.name, doc.documentId);
+    }
     gone.push(doc.source);
   }
   return gone;

@@ -5,6 +5,7 @@
  * ceiling stays full. Each document is written in one commit once all its vectors are
  * in: a document is stored whole or not at all. Runtime-agnostic: files come as readers.
  */
+import { type BlobStore, contentTypeFor } from "../src/blobs/blob-store.js";
 import type { Embedder } from "../src/providers/embed.js";
 import { AppError } from "../src/errors.js";
 import { ProviderError } from "../src/providers/provider-error.js";
@@ -35,6 +36,8 @@ export interface IngestOptions extends IngestRunOptions {
   settingsKey: string;
   /** Time limit for loading one file (default 60000). */
   loadTimeoutMs?: number;
+  /** Keeps each written document's original file (for opening a citation's source); none by default. */
+  blobs?: BlobStore;
 }
 
 interface PendingDoc {
@@ -42,6 +45,7 @@ interface PendingDoc {
   id: string;
   hash: string;
   title: string;
+  pages: number | undefined;
   chunks: Chunk[];
   vectors: (Float32Array | undefined)[];
   remaining: number;
@@ -102,6 +106,13 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
         vector: doc.vectors[i] ?? null,
         ingestedAt,
       }));
+      try {
+        // The original first: a stored document always has its file to open.
+        if (options.blobs) await keepOriginal(options.blobs, options.collectionName, doc.id, doc.file.source, await doc.file.read(), doc.pages);
+      } catch (error) {
+        fail(doc, { reason: `could not keep the original file: ${(error as Error).message}` });
+        return;
+      }
       try {
         await collection!.writeDocuments([{ documentId: doc.id, chunks: records }]);
         chunksWritten += records.length;
@@ -199,7 +210,11 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
   };
 }
 
-type Prepared = { id: string; hash: string; title: string; chunks: Chunk[] };
+type Prepared = { id: string; hash: string; title: string; pages: number | undefined; chunks: Chunk[] };
+
+function keepOriginal(blobs: BlobStore, collection: string, id: string, source: string, bytes: Uint8Array, pages: number | undefined) {
+  return blobs.put(collection, id, bytes, { name: source, contentType: contentTypeFor(source), ...(pages ? { pages } : {}) });
+}
 
 /** Read, hash, compare, load and chunk one file; an outcome when there is nothing to embed. */
 async function prepare(file: SourceFile, options: IngestOptions, existing: Map<string, DocumentInfo>): Promise<Prepared | FileOutcome> {
@@ -210,12 +225,14 @@ async function prepare(file: SourceFile, options: IngestOptions, existing: Map<s
     const stored = existing.get(id);
     // Unchanged, unless it was stored without vectors and an embedder is here now.
     if (stored && stored.contentHash === hash && stored.chunks > 0 && (!options.embedder || stored.embedded === stored.chunks)) {
+      // Documents stored before originals were kept get theirs now.
+      if (options.blobs && !options.dryRun && !(await options.blobs.head(options.collectionName, id))) await keepOriginal(options.blobs, options.collectionName, id, file.source, bytes, undefined);
       return { source: file.source, status: "unchanged", documentId: id, chunks: stored.chunks };
     }
     const doc = await loadDocument(bytes, file.source, { timeoutMs: options.loadTimeoutMs ?? 60_000 });
     const chunks = chunkDocument(doc, options.chunkOptions);
     if (chunks.length === 0) return { source: file.source, status: "failed", documentId: id, reason: "no text to index" };
-    return { id, hash, title: doc.title, chunks };
+    return { id, hash, title: doc.title, pages: doc.pages, chunks };
   } catch (error) {
     return { source: file.source, status: "failed", documentId: id, ...failure(error) };
   }
