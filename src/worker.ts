@@ -65,6 +65,8 @@ export function createWorker(options: WorkerOptions = {}) {
 
 function runtimeFor(env: WorkerEnv, options: WorkerOptions) {
   const vars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === "string"));
+  // Cloudflare routes by host name: a rebound DNS name cannot reach a Worker, so any Host is fine unless set.
+  vars.ALLOWED_HOSTS ??= "*";
   const config = loadConfig(vars);
   const problems: string[] = [];
   if (!env.DB) problems.push("DB: Expected a D1 database binding named `DB` (wrangler.toml `[[d1_databases]]`)");

@@ -33,7 +33,7 @@ describeHttpContract("the Node app (LanceDB)", async () => {
   dir = await mkdtemp(path.join(tmpdir(), "askdocs-http-contract-"));
   const lance = await openLanceStore({ uri: path.join(dir, "db") });
   store = lance;
-  const base = { NVIDIA_API_KEY: "test-key", NIM_BASE_URL: fake.url, NVCF_STATUS_URL: fake.statusUrl, NIM_RPM: "100000", PROVIDER_MAX_RETRIES: "1", MAX_UPLOAD_MB: "1", SAMPLE_DOCS: "" };
+  const base = { NVIDIA_API_KEY: "test-key", NIM_BASE_URL: fake.url, NVCF_STATUS_URL: fake.statusUrl, NIM_RPM: "100000", PROVIDER_MAX_RETRIES: "1", MAX_UPLOAD_MB: "1", SAMPLE_DOCS: "", ALLOWED_HOSTS: "askdocs.test" };
   return {
     pdfs: { fourPages: await pdf("004-pdflatex-4-pages_pdflatex-4-pages.pdf"), encrypted: await pdf("005-libreoffice-writer-password_libreoffice-writer-password.pdf") },
     async open(vars = {}) {

@@ -1,8 +1,8 @@
 /**
  * `askdocs ingest … --remote URL`: the same files pushed through a deployment's HTTP API
  * (a Worker, or a Node server on another host) instead of into the local LanceDB. Each
- * file goes up as `POST /v1/documents` with its path relative to the current folder as
- * `source`, so `a/README.md` and `b/README.md` stay two documents. Idempotent without
+ * file goes up as `POST /v1/documents` with its source (relative to its root, as a local
+ * ingest stores it), so `a/README.md` and `b/README.md` stay two documents. Idempotent without
  * uploading: the document list gives the server's chunk settings, so the content hash
  * of each local file is computed here and unchanged files are skipped. 429 and 5xx are
  * retried with back-off (honouring Retry-After); a 401 stops the run. Node-only (files).
@@ -19,8 +19,6 @@ export interface RemoteOptions {
   /** RAG_API_KEY of the deployment, sent as a bearer token; never printed. */
   apiKey?: string | undefined;
   collection: string;
-  /** Sources are paths relative to this folder. */
-  cwd: string;
   dryRun?: boolean;
   /** Uploads in flight at once (default 2: the server embeds each one). */
   concurrency?: number;
@@ -90,13 +88,9 @@ export async function ingestRemote(files: FoundFile[], options: RemoteOptions): 
     const queue = [...files];
     const worker = async () => {
       for (let file = queue.shift(); file && !fatal && !options.signal?.aborted; file = queue.shift()) {
-        const source = path.relative(options.cwd, file.source).split(path.sep).join("/");
-        if (source.startsWith("../") || path.isAbsolute(source)) {
-          finish(file, { source: file.source, status: "failed", reason: "outside the current folder: run the command from a folder that contains it (its path there is its source)" });
-          continue;
-        }
+        const source = file.source;
         try {
-          const bytes = new Uint8Array(await readFile(file.source));
+          const bytes = new Uint8Array(await readFile(file.path));
           const known = stored.get(source);
           if (known && typeof settings === "string" && known.content_hash === (await contentHash(bytes, settings))) {
             finish(file, { source, status: "unchanged", documentId: known.document_id });
@@ -144,8 +138,8 @@ export async function ingestRemote(files: FoundFile[], options: RemoteOptions): 
   }
 }
 
-/** `--prune` remotely: deletes documents whose relative source no longer exists under `cwd`. */
-export async function pruneRemote(options: Pick<RemoteOptions, "url" | "apiKey" | "collection" | "cwd" | "dryRun" | "fetch">): Promise<string[]> {
+/** `--prune` remotely: the collection mirrors this run's roots; deletes documents whose source exists under none of them. */
+export async function pruneRemote(roots: string[], options: Pick<RemoteOptions, "url" | "apiKey" | "collection" | "dryRun" | "fetch">): Promise<string[]> {
   const doFetch = options.fetch ?? fetch;
   const base = options.url.replace(/\/+$/, "");
   const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
@@ -155,14 +149,15 @@ export async function pruneRemote(options: Pick<RemoteOptions, "url" | "apiKey" 
   if (!listing.ok) throw new Error(`${base} could not list collection "${options.collection}": ${errorMessage(body, listing.status)}`);
   const gone: string[] = [];
   for (const doc of (body as { data: ListedDocument[] }).data) {
-    if (
-      path.isAbsolute(doc.source) ||
-      (await access(path.resolve(options.cwd, doc.source)).then(
-        () => true,
-        () => false,
-      ))
-    )
-      continue;
+    const found = await Promise.all(
+      roots.map((root) =>
+        access(path.join(root, doc.source)).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (path.isAbsolute(doc.source) || found.includes(true)) continue;
     if (!options.dryRun) {
       const response = await doFetch(`${base}/v1/documents/${doc.document_id}?collection=${encodeURIComponent(options.collection)}`, { method: "DELETE", headers });
       if (!response.ok && response.status !== 404) throw new Error(`${base} could not delete ${doc.source}: ${errorMessage(await bodyOf(response), response.status)}`);

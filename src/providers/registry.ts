@@ -1,10 +1,12 @@
 import { type ChatModelSpec, type Config, chatModelSpecSchema } from "../config.js";
-import { InvalidRequestError, NotConfiguredError } from "../errors.js";
+import { AppError, InvalidRequestError, NotConfiguredError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
 import { type ChatModel, createChatModel, listModels } from "./chat.js";
 import { type Embedder, createEmbedder } from "./embed.js";
 import { embedModelProfile } from "./embed-models.js";
 import { createPacer } from "./pacing.js";
+import { ProviderError } from "./provider-error.js";
+import { configuredSecrets, createRedactor } from "./redact.js";
 import { type Reranker, createReranker, hostedRerankPath } from "./rerank.js";
 import { type Transport, createTransport } from "./transport.js";
 
@@ -49,6 +51,27 @@ export interface CreateProvidersOptions {
   embedder?: Embedder;
 }
 
+/** A model the caller named: the provider not knowing it is the caller's mistake (400 naming `model`), not a bad gateway. */
+function asCallerChoice(chat: ChatModel): ChatModel {
+  const blame = (error: unknown) =>
+    error instanceof ProviderError && error.kind === "unknown_model" ? new AppError(400, error.code, error.message, { cause: error, details: [{ path: "model", message: "not served by the provider" }] }) : error;
+  return {
+    id: chat.id,
+    model: chat.model,
+    complete: (request) =>
+      chat.complete(request).catch((error: unknown) => {
+        throw blame(error);
+      }),
+    async *stream(request) {
+      try {
+        yield* chat.stream(request);
+      } catch (error) {
+        throw blame(error);
+      }
+    },
+  };
+}
+
 const NAMES: Record<ChatProvider, string> = { nim: "NVIDIA NIM", qiniu: "Qiniu", openai: "OpenAI-compatible server" };
 
 export function createProviders(config: Config, options: CreateProvidersOptions = {}): Providers {
@@ -58,6 +81,8 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
     retry: { maxRetries: config.PROVIDER_MAX_RETRIES, ...(options.baseDelayMs === undefined ? {} : { baseDelayMs: options.baseDelayMs }) },
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+    // Every secret, not just the transport's own: a provider may echo any header or a key pasted into a prompt.
+    redact: createRedactor(configuredSecrets(config)),
     onRetry: (info: { provider: string; attempt: number; delayMs: number; kind: string; status?: number | undefined }) =>
       logger.warn("provider retry", { provider: info.provider, attempt: info.attempt, kind: info.kind, status: info.status, delay_ms: Math.round(info.delayMs) }),
   };
@@ -181,7 +206,7 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
         chat = createChatModel({ transport: entry.transport, id, model });
         chatModels.set(id, chat);
       }
-      return chat;
+      return spec === undefined ? chat : asCallerChoice(chat);
     },
     status: () => (Object.keys(providers) as ChatProvider[]).map((p) => ({ provider: p, configured: providers[p].configured, needs: providers[p].needs })),
     listModels(provider, signal) {

@@ -48,11 +48,14 @@ export function ingestEnv(fake: FakeProvider, lancedbUri: string, extra: Record<
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-/** `cwd` other than the repository: tsx and the command by absolute path (`--remote` sources are relative to it). */
-export function startIngest(args: string[], env: Record<string, string>, timeoutMs = 90_000, cwd = REPO_ROOT): RunningIngest {
+/**
+ * `detached`: the run leads its own process group, so a test can kill the whole group (`process.kill(-pid)`).
+ * `cwd` other than the repository: tsx and the command by absolute path (`--remote` sources are relative to it).
+ */
+export function startIngest(args: string[], env: Record<string, string>, timeoutMs = 90_000, options: { detached?: boolean; cwd?: string } = {}): RunningIngest {
   const started = Date.now();
   const tsx = pathToFileURL(path.join(REPO_ROOT, "node_modules/tsx/dist/loader.mjs")).href;
-  const child = spawn(process.execPath, ["--import", tsx, path.join(REPO_ROOT, "ingest/command.ts"), ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", tsx, path.join(REPO_ROOT, "ingest/command.ts"), ...args], { cwd: options.cwd ?? REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: options.detached ?? false });
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (text: string) => (stdout += text));
@@ -85,7 +88,7 @@ export function startIngest(args: string[], env: Record<string, string>, timeout
 }
 
 export function runIngest(args: string[], env: Record<string, string>, timeoutMs?: number, cwd?: string): Promise<IngestRun> {
-  return startIngest(args, env, timeoutMs, cwd).done;
+  return startIngest(args, env, timeoutMs, { cwd }).done;
 }
 
 export interface Summary {
@@ -120,7 +123,7 @@ export function parseSummary(stdout: string): Summary {
     chunks: Number(chunks[1]),
     requests: Number(chunks[2]),
     retries: Number(chunks[3]),
-    // Sources are absolute paths without ": " in them (our temp dirs).
+    // Sources are paths relative to the ingest root, without ": " in them.
     failures: pairs(/^failed: (.+?): (.*)$/gm),
     skips: pairs(/^skipped (.+?): (.*)$/gm),
     pruneLines: [...stdout.matchAll(/^(?:would prune|pruned) (.+)$/gm)].map((m) => m[1]!),

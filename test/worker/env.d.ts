@@ -9,3 +9,8 @@ declare namespace Cloudflare {
     PDF_ENCRYPTED: ArrayBuffer;
   }
 }
+
+/** workerd has URL.canParse; the pinned workers-types does not declare it. */
+declare namespace URL {
+  function canParse(url: string, base?: string): boolean;
+}
