@@ -38,6 +38,8 @@ export interface EmbedOptions {
   signal?: AbortSignal | undefined;
   /** See CallOptions.maxQueueWaitMs. */
   maxQueueWaitMs?: number | undefined;
+  /** See CallOptions.requestId. */
+  requestId?: string | undefined;
 }
 
 export interface Embedder {

@@ -9,7 +9,7 @@ import type { Transport } from "./transport.js";
 export interface Reranker {
   readonly model: string;
   /** Indexes of `passages`, best first, with the model's logit. */
-  rank(query: string, passages: string[], options?: { signal?: AbortSignal | undefined; maxQueueWaitMs?: number | undefined }): Promise<{ index: number; logit: number }[]>;
+  rank(query: string, passages: string[], options?: { signal?: AbortSignal | undefined; maxQueueWaitMs?: number | undefined; requestId?: string | undefined }): Promise<{ index: number; logit: number }[]>;
 }
 
 const rankingSchema = z.object({

@@ -28,6 +28,8 @@ export interface RetrieveOptions {
   /** Use the reranker when one is configured (default true). */
   rerank?: boolean | undefined;
   signal?: AbortSignal | undefined;
+  /** Carried into provider calls (X-Request-Id). */
+  requestId?: string | undefined;
   /** Fail fast with 429 rather than queue longer for the provider's rate limit. */
   maxQueueWaitMs?: number | undefined;
 }
@@ -62,7 +64,7 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
   const useReranker = reranker && options.rerank !== false ? reranker : undefined;
   const maxTopK = store.capabilities.maxTopK;
   const pool = useReranker ? Math.min(100, maxTopK, Math.max(options.topK * RERANK_POOL, 20)) : options.topK;
-  const call = { signal: options.signal, maxQueueWaitMs: options.maxQueueWaitMs };
+  const call = { signal: options.signal, maxQueueWaitMs: options.maxQueueWaitMs, requestId: options.requestId };
 
   const vector = mode === "keyword" ? undefined : (await embedder!.embed([options.query], "query", call))[0]!;
   const search = (topK: number): Promise<SearchHit[]> =>
