@@ -49,6 +49,11 @@ export interface Retrieval {
 
 /** Candidates fetched for the reranker, per result kept. */
 const RERANK_POOL = 4;
+/**
+ * The deepest candidate list one search asks a store for, on every backend: Vectorize
+ * returns at most 100, and results agree across targets only if LanceDB is cut the same way.
+ */
+const MAX_POOL = 100;
 
 export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
   const { embedder, reranker } = options;
@@ -63,7 +68,7 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
   const collection = await openForSearch(store, options.collection, embedder);
   const useReranker = reranker && options.rerank !== false ? reranker : undefined;
   const maxTopK = store.capabilities.maxTopK;
-  const pool = useReranker ? Math.min(100, maxTopK, Math.max(options.topK * RERANK_POOL, 20)) : options.topK;
+  const pool = useReranker ? Math.min(MAX_POOL, maxTopK, Math.max(options.topK * RERANK_POOL, 20)) : options.topK;
   const call = { signal: options.signal, maxQueueWaitMs: options.maxQueueWaitMs, requestId: options.requestId };
 
   const vector = mode === "keyword" ? undefined : (await embedder!.embed([options.query], "query", call))[0]!;
@@ -91,10 +96,11 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
 /**
  * Vector and keyword candidates, fused. A fixed floor on the candidate lists keeps a small
  * top-k result the prefix of a larger one: relative fusion's scores depend on how deep
- * each list goes. The pool is capped by the store's largest top-k.
+ * each list goes. The pool is capped at MAX_POOL (and the store's largest top-k), the same
+ * on every backend.
  */
 export async function hybridSearch(collection: Collection, text: string, vector: Float32Array | number[], options: { topK: number; maxTopK: number; fusion: FusionMethod }): Promise<SearchHit[]> {
-  const pool = { topK: Math.min(options.maxTopK, Math.max(options.topK * 3, 60)) };
+  const pool = { topK: Math.min(MAX_POOL, options.maxTopK, Math.max(options.topK * 3, 60)) };
   const [byVector, byKeyword] = await Promise.all([collection.vectorSearch(vector, pool), collection.keywordSearch(text, pool)]);
   return fuse([byVector, byKeyword], options.fusion, options.topK);
 }
