@@ -159,7 +159,7 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
     const live = refs.filter((r) => !r.doc.failed);
     if (live.length === 0 || fatal) return;
     const task = embedder!
-      .embed(live.map((r) => r.doc.chunks[r.index]!.text), "passage", { signal: options.signal })
+      .embed(live.map((r) => r.doc.chunks[r.index]!.text), "passage", { signal: options.signal, lane: "batch" })
       .then(
         (vectors) => {
           live.forEach((ref, k) => {

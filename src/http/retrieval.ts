@@ -4,7 +4,7 @@ import type { SearchMode } from "../store/vector-store.js";
 import type { AppDeps } from "./app.js";
 
 /** Retrieval for an HTTP request: the app's parts and limits, the request's own choices and abort signal. */
-export function retrieveFor(deps: AppDeps, c: Context, request: { query: string; collection: string; top_k: number; mode?: SearchMode | undefined; rerank?: boolean | undefined }): Promise<Retrieval> {
+export function retrieveFor(deps: AppDeps, c: Context, request: { query: string; collection: string; top_k: number; mode?: SearchMode | undefined; rerank?: boolean | undefined; followUps?: number }): Promise<Retrieval> {
   return retrieve({
     store: deps.store,
     embedder: deps.providers.embedder,
@@ -18,5 +18,6 @@ export function retrieveFor(deps: AppDeps, c: Context, request: { query: string;
     fusion: deps.config.HYBRID_FUSION,
     signal: c.req.raw.signal,
     maxQueueWaitMs: deps.config.REQUEST_QUEUE_WAIT_MS,
+    followUps: request.followUps,
   });
 }

@@ -52,6 +52,8 @@ export interface ChatRequest {
   signal?: AbortSignal | undefined;
   /** See CallOptions.maxQueueWaitMs. */
   maxQueueWaitMs?: number | undefined;
+  /** See CallOptions.followUp: the answer call a retrieval announced. */
+  followUp?: boolean | undefined;
 }
 
 export interface ChatResult {
@@ -94,7 +96,7 @@ export function createChatModel(options: { transport: Transport; id: string; mod
     id: options.id,
     model,
     async complete(request) {
-      const result = await transport.postJson("/chat/completions", body(request, false), completionSchema, { signal: request.signal, maxQueueWaitMs: request.maxQueueWaitMs, model });
+      const result = await transport.postJson("/chat/completions", body(request, false), completionSchema, { signal: request.signal, maxQueueWaitMs: request.maxQueueWaitMs, followUp: request.followUp, model });
       const choice = result.choices[0]!;
       const split = splitThink(choice.message.content ?? "");
       const fieldReasoning = choice.message.reasoning_content ?? choice.message.reasoning ?? "";
@@ -106,7 +108,7 @@ export function createChatModel(options: { transport: Transport; id: string; mod
       };
     },
     async *stream(request) {
-      const response = await transport.postStream("/chat/completions", body(request, true), { signal: request.signal, maxQueueWaitMs: request.maxQueueWaitMs, model });
+      const response = await transport.postStream("/chat/completions", body(request, true), { signal: request.signal, maxQueueWaitMs: request.maxQueueWaitMs, followUp: request.followUp, model });
       let sawReasoningField = false;
       const splitter = createThinkSplitter({ holdUntilClose: () => !sawReasoningField && MAY_OMIT_OPEN_THINK.test(model) });
       function* emit(part: { answer: string; reasoning: string }): Generator<ChatEvent> {

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { type Pacer, QueueFullError } from "./pacing.js";
+import { type Lane, type Pacer, QueueFullError } from "./pacing.js";
 import { ProviderError, classifyHttpFailure } from "./provider-error.js";
 import { type RetryPolicy, defaultRetryPolicy, retryDelayMs, sleep } from "./retry.js";
 
@@ -44,6 +44,12 @@ export interface CallOptions {
   model?: string | undefined;
   /** Fail fast (kind `busy`, HTTP 429) instead of queueing longer than this for the provider's rate limit. */
   maxQueueWaitMs?: number | undefined;
+  /** Pacing lane: `interactive` (default) goes ahead of `batch` (ingest). */
+  lane?: Lane | undefined;
+  /** See ScheduleOptions.followUps. */
+  followUps?: number | undefined;
+  /** See ScheduleOptions.followUp. */
+  followUp?: boolean | undefined;
 }
 
 export interface Transport {
@@ -143,6 +149,8 @@ export function createTransport(options: TransportOptions): Transport {
     const { signal } = call;
     for (let n = 0; ; n++) {
       let delayMs = 0;
+      // A retry is the same request: its follow-ups are announced (and used) once.
+      const pacing = { signal, maxWaitMs: call.maxQueueWaitMs, lane: call.lane, ...(n === 0 ? { followUps: call.followUps, followUp: call.followUp } : {}) };
       try {
         return await pacer.schedule(async () => {
           try {
@@ -154,7 +162,7 @@ export function createTransport(options: TransportOptions): Transport {
             if (error instanceof ProviderError && error.kind === "rate_limit" && n < policy.maxRetries) pacer.pauseFor(delayMs);
             throw error;
           }
-        }, { signal, maxWaitMs: call.maxQueueWaitMs });
+        }, pacing);
       } catch (error) {
         if (error instanceof QueueFullError) {
           throw new ProviderError({ provider, kind: "busy", retryAfterMs: error.estimateMs, message: `askdocs is at ${provider}'s request limit: ${error.message} Try again shortly, or raise the provider's RPM setting if your plan allows.` });

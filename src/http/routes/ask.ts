@@ -44,7 +44,9 @@ export function askRoutes(deps: AppDeps) {
     const chat = chooseChat(deps, body.model);
     const signal = c.req.raw.signal;
     const maxQueueWaitMs = deps.config.REQUEST_QUEUE_WAIT_MS;
-    const retrieval = await retrieveFor(deps, c, { ...body, query: body.question });
+    const retrieval = await retrieveFor(deps, c, { ...body, query: body.question, followUps: chat ? 1 : 0 });
+    // The chat call was announced by retrieval's first provider call, when it made one.
+    const followUp = retrieval.mode !== "keyword" || retrieval.rerank !== undefined;
     const passages = buildContext(retrieval.hits, { maxTokens: deps.config.CONTEXT_TOKENS });
     const meta = {
       model: chat?.id ?? null,
@@ -67,7 +69,7 @@ export function askRoutes(deps: AppDeps) {
 
     const messages = buildMessages(body.question, passages);
     if (!body.stream) {
-      const result = await chat.complete({ messages, signal, maxQueueWaitMs });
+      const result = await chat.complete({ messages, signal, maxQueueWaitMs, followUp });
       return c.json({
         answer: result.answer,
         citations: citations(passages, citedNumbers(result.answer, passages.length)),
@@ -88,7 +90,7 @@ export function askRoutes(deps: AppDeps) {
       let answer = "";
       let usage: Usage | null = null;
       try {
-        for await (const event of chat.stream({ messages, signal: upstream.signal, maxQueueWaitMs })) {
+        for await (const event of chat.stream({ messages, signal: upstream.signal, maxQueueWaitMs, followUp })) {
           if (stream.aborted) break;
           if (event.type === "delta") {
             answer += event.text;
