@@ -60,7 +60,11 @@ async function extractPdf(task: LoadingTask, name: string, ocr: PageOcr | undefi
       if (noteText) sections.push({ text: noteText, page, heading: note.heading });
     }
     if (!text && ocr) {
-      const read = cleanPdfText(await ocr.readPage(pdf, page));
+      const read = cleanPdfText(
+        await ocr.readPage(pdf, page).catch((error: unknown) => {
+          throw new LoadError("ocr_failed", `OCR of page ${page} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        }),
+      );
       if (read) sections.push({ text: read, page, heading: OCR_HEADING });
     }
   }
