@@ -1,23 +1,21 @@
+/**
+ * `askdocs ingest <file|folder|glob>... [--collection NAME] [--prune] [--dry-run]`, a
+ * composition root: the Node runtime, the pipeline through it, progress and a summary.
+ * Exit codes: 0 every file ingested or unchanged; 1 some file failed (the rest are
+ * ingested); 2 bad usage or configuration; 130 interrupted.
+ */
 import { access } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { configOrReport } from "../src/config.js";
 import { createConsoleLogger } from "../src/logger.js";
-import { embedModelProfile } from "../src/providers/embed-models.js";
-import { createProviders } from "../src/providers/registry.js";
-import { openLanceStore } from "../src/store/lance-store.js";
+import type { IngestReport } from "../src/runtime/ingest-service.js";
+import { openNodeRuntime } from "../src/runtime/node-runtime.js";
 import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
 import { discoverFiles, sourceFiles } from "./discover.js";
 import { CollectionBusyError, lockCollection } from "./lock.js";
-import { type IngestReport, ingestFiles } from "./pipeline.js";
 import { createProgressReporter } from "./progress.js";
-import { ingestSettings } from "./settings.js";
 
-/**
- * `askdocs ingest <file|folder|glob>... [--collection NAME] [--prune] [--dry-run]`
- * Exit codes: 0 every file ingested or unchanged; 1 some file failed (the rest are
- * ingested); 2 bad usage or configuration; 130 interrupted.
- */
 const USAGE = `usage: askdocs ingest <file|folder|glob>... [--collection NAME] [--prune] [--dry-run]
 
   --collection NAME  collection to ingest into (default "default")
@@ -56,14 +54,6 @@ export async function runIngest(argv: string[], env: Record<string, string | und
 
   const config = configOrReport(env, (message) => err.write(`${message}\n`));
   if (!config) return 2;
-  const logger = createConsoleLogger();
-  const profile = embedModelProfile(config.EMBED_MODEL);
-  const settings = ingestSettings(profile);
-  const providers = createProviders(config, { logger, countTokens: settings.countTokens });
-  if (!providers.embedder && !dryRun) {
-    err.write(`${providers.embedderMissing} Storing chunks for keyword search only; the next run with a provider adds their vectors.\n`);
-  }
-
   const found = await discoverFiles(inputs);
   for (const s of found.skipped) out.write(`skipped ${s.source}: ${s.reason}\n`);
   for (const m of found.missing) err.write(`not found: ${m} (no such file, folder or matching glob)\n`);
@@ -77,7 +67,12 @@ export async function runIngest(argv: string[], env: Record<string, string | und
     return 1;
   }
 
-  const store = await openLanceStore({ uri: config.LANCEDB_URI });
+  const rt = await openNodeRuntime(config, { logger: createConsoleLogger() });
+  const { store, providers } = rt;
+  if (!providers.embedder && !dryRun) {
+    err.write(`${providers.embedderMissing} Storing chunks for keyword search only; the next run with a provider adds their vectors.\n`);
+  }
+  const model = { embedModel: config.EMBED_MODEL, dims: rt.ingest.dims };
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error("interrupted"));
   process.once("SIGINT", onSignal);
@@ -85,33 +80,25 @@ export async function runIngest(argv: string[], env: Record<string, string | und
   const progress = createProgressReporter(err);
   try {
     const collection: Collection | undefined = dryRun
-      ? await store.openCollection(collectionName, { embedModel: profile.id, dims: profile.dims, create: false }).catch(() => undefined)
-      : await store.openCollection(collectionName, { embedModel: profile.id, dims: profile.dims });
+      ? await store.openCollection(collectionName, { ...model, create: false }).catch(() => undefined)
+      : await store.openCollection(collectionName, model);
     const retriesBefore = providers.retries();
-    const report = await ingestFiles(
-      sourceFiles(found.files),
-      {
-        collectionName,
-        collection,
-        embedder: providers.embedder,
-        chunkOptions: settings.chunkOptions,
-        settingsKey: settings.settingsKey,
-        dryRun,
-        concurrency: Math.max(2, config.EMBED_BASE_URL ? config.EMBED_CONCURRENCY : config.NIM_CONCURRENCY),
-        signal: controller.signal,
-        onProgress: (p) => progress.update(p),
-        onFile: (o) => {
-          if (o.status === "failed") progress.log(`failed ${o.source}: ${o.reason}`);
-        },
+    const report = await rt.ingest.ingest(collectionName, collection, sourceFiles(found.files), {
+      dryRun,
+      concurrency: Math.max(2, config.EMBED_BASE_URL ? config.EMBED_CONCURRENCY : config.NIM_CONCURRENCY),
+      signal: controller.signal,
+      onProgress: (p) => progress.update(p),
+      onFile: (o) => {
+        if (o.status === "failed") progress.log(`failed ${o.source}: ${o.reason}`);
       },
-    );
+    });
     const pruned = args.values.prune && collection ? await prune(collection, dryRun) : [];
     progress.stop();
     // Indexes and compaction after the writes, not during: one pass per run.
-    if (collection && !dryRun && !controller.signal.aborted && (report.chunksWritten > 0 || pruned.length > 0)) {
+    if (collection?.upkeep && !dryRun && !controller.signal.aborted && (report.chunksWritten > 0 || pruned.length > 0)) {
       // Building a vector index can take minutes on a large collection: say so first.
       out.write("index upkeep: compacting and updating indexes…\n");
-      const upkeep = await collection.optimize();
+      const upkeep = await collection.upkeep();
       out.write(`index upkeep: ${upkeep.createdIndexes.length ? `created ${upkeep.createdIndexes.join(", ")}; ` : ""}compacted ${upkeep.compactedFragments} fragments, removed ${upkeep.removedVersions} old versions in ${(upkeep.durationMs / 1000).toFixed(1)} s\n`);
     }
     for (const p of pruned) out.write(`${dryRun ? "would prune" : "pruned"} ${p}\n`);
@@ -122,7 +109,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
     progress.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    await store.close();
+    await rt.close();
     await release?.();
   }
 }

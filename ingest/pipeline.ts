@@ -1,11 +1,3 @@
-import type { Embedder } from "../src/providers/embed.js";
-import { AppError } from "../src/errors.js";
-import { ProviderError } from "../src/providers/provider-error.js";
-import type { ChunkRecord, Collection, DocumentInfo } from "../src/store/vector-store.js";
-import { type Chunk, type ChunkOptions, chunkDocument } from "./chunk.js";
-import { contentHash, documentId } from "./identity.js";
-import { loadDocument } from "./loaders/index.js";
-
 /**
  * The ingest pipeline, shared by the command and HTTP uploads: read → hash → (skip if
  * unchanged) → load → chunk → embed → write. Parsing runs ahead of the embedder, and
@@ -13,41 +5,23 @@ import { loadDocument } from "./loaders/index.js";
  * ceiling stays full. Each document is written in one commit once all its vectors are
  * in: a document is stored whole or not at all. Runtime-agnostic: files come as readers.
  */
-export interface SourceFile {
-  /** Normalised path (or upload name): the document's identity and its citation. */
-  source: string;
-  /** Bytes, for progress and ETA. */
-  size: number;
-  read(): Promise<Uint8Array>;
-}
+import type { Embedder } from "../src/providers/embed.js";
+import { AppError } from "../src/errors.js";
+import { ProviderError } from "../src/providers/provider-error.js";
+import type { FileOutcome, IngestProgress, IngestReport, IngestRunOptions, SourceFile } from "../src/runtime/ingest-service.js";
+import type { ChunkRecord, Collection, DocumentInfo } from "../src/store/vector-store.js";
+import { type Chunk, type ChunkOptions, chunkDocument } from "./chunk.js";
+import { contentHash, documentId } from "./identity.js";
+import { loadDocument } from "./loaders/index.js";
 
-export type FileStatus = "ingested" | "unchanged" | "failed";
-
-export interface FileOutcome {
-  source: string;
-  status: FileStatus;
-  documentId?: string;
-  chunks?: number;
-  reason?: string;
-  /** For HTTP uploads: the failure's error code and status (415 unsupported, 422 unusable file, 502 provider…). */
-  code?: string;
-  httpStatus?: number;
-}
+export type { FileOutcome, FileStatus, IngestProgress, IngestReport, SourceFile } from "../src/runtime/ingest-service.js";
 
 function failure(error: unknown): Pick<FileOutcome, "reason" | "code" | "httpStatus"> {
   const reason = error instanceof Error ? error.message : String(error);
   return error instanceof AppError ? { reason, code: error.code, httpStatus: error.status } : { reason };
 }
 
-export interface IngestProgress {
-  filesDone: number;
-  filesTotal: number;
-  bytesDone: number;
-  bytesTotal: number;
-  chunksEmbedded: number;
-}
-
-export interface IngestOptions {
+export interface IngestOptions extends IngestRunOptions {
   collectionName: string;
   /** Where documents are written; may be undefined on a dry run of a collection not created yet. */
   collection: Collection | undefined;
@@ -59,24 +33,8 @@ export interface IngestOptions {
   chunkOptions: ChunkOptions;
   /** Names the chunk settings in the content hash (chunker version, model, sizes). */
   settingsKey: string;
-  /** Parse and chunk only: nothing is embedded or written. */
-  dryRun?: boolean;
-  /** Embedding requests in flight at once (default 4); the provider's queue still paces them. */
-  concurrency?: number;
   /** Time limit for loading one file (default 60000). */
   loadTimeoutMs?: number;
-  signal?: AbortSignal;
-  onProgress?: (progress: IngestProgress) => void;
-  onFile?: (outcome: FileOutcome) => void;
-}
-
-export interface IngestReport {
-  files: FileOutcome[];
-  chunksWritten: number;
-  embedRequests: number;
-  elapsedMs: number;
-  /** Set when a failure made every remaining file fail too (bad key, no quota, unknown model). */
-  fatal?: string;
 }
 
 interface PendingDoc {
@@ -145,7 +103,7 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
         ingestedAt,
       }));
       try {
-        await collection!.replaceDocument(doc.id, records);
+        await collection!.writeDocuments([{ documentId: doc.id, chunks: records }]);
         chunksWritten += records.length;
         finish(doc, { source: doc.file.source, status: "ingested", documentId: doc.id, chunks: records.length });
       } catch (error) {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { citedNumbers, isChineseText } from "../src/rag/prompt.js";
+import { citedNumbers, isChineseText } from "../src/answer/prompt.js";
 import { openLanceStore } from "../src/store/lance-store.js";
 import { type FakeProvider, type RecordedRequest, startFakeProvider } from "./fake-provider/index.js";
 import { type RunningServer, type SseEvent, childEnv, readSse, runIngestCommand, startServer, until } from "./helpers/server.js";

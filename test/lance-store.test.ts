@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InvalidRequestError, ModelMismatchError, NotFoundError } from "../src/errors.js";
 import { openLanceStore } from "../src/store/lance-store.js";
 import type { ChunkRecord, Collection, StoredChunk, VectorStore } from "../src/store/vector-store.js";
+import { basis, chunk } from "./store-contract.js";
 
 const E5 = "nvidia/nv-embedqa-e5-v5";
 const BGE = "baai/bge-m3";
@@ -33,13 +34,6 @@ async function newStore(): Promise<VectorStore> {
   return store;
 }
 
-/** A one-hot vector with a small tail, so no two test vectors are parallel. */
-function basis(dims: number, axis: number, tail = 0.01): Float32Array {
-  const vector = new Float32Array(dims).fill(tail);
-  vector[axis % dims] = 1;
-  return vector;
-}
-
 /** Deterministic pseudo-random vector (xorshift), for larger tables. */
 function noise(dims: number, seed: number): Float32Array {
   let x = seed * 2654435761 + 1;
@@ -51,24 +45,6 @@ function noise(dims: number, seed: number): Float32Array {
     vector[i] = ((x >>> 0) % 2000) / 1000 - 1;
   }
   return vector;
-}
-
-function chunk(documentId: string, chunkIndex: number, vector: Float32Array | number[], extra: Partial<ChunkRecord> = {}): ChunkRecord {
-  return {
-    id: `${documentId}:${chunkIndex}`,
-    documentId,
-    source: `docs/${documentId}.md`,
-    title: `Title of ${documentId}`,
-    page: chunkIndex + 1,
-    pageEnd: null,
-    heading: "",
-    chunkIndex,
-    text: `chunk ${chunkIndex} of ${documentId}`,
-    contentHash: `hash-${documentId}`,
-    vector,
-    ingestedAt: 1_700_000_000_000,
-    ...extra,
-  };
 }
 
 function document(documentId: string, count: number, dims: number, extra: Partial<ChunkRecord> = {}): ChunkRecord[] {
@@ -106,6 +82,7 @@ function stored(record: ChunkRecord): StoredChunk {
   return rest;
 }
 
+/** What only LanceDB shows: table versions, a reopen, foreign tables. The rules every store keeps are in store-contract.ts. */
 describe("openLanceStore", () => {
   it("round-trips every field, including null pages and Chinese text, across a reopen", async () => {
     const dims = 8;
@@ -132,7 +109,7 @@ describe("openLanceStore", () => {
       }),
     ];
     const first = await (await newStore()).openCollection("docs", { embedModel: E5, dims });
-    await first.replaceDocument("中文-doc", chunks);
+    await first.writeDocuments([{ documentId: "中文-doc", chunks: chunks }]);
 
     const collection = await (await newStore()).openCollection("docs", { embedModel: E5, dims, create: false });
     expect(await collection.getDocument("中文-doc")).toEqual({
@@ -144,7 +121,7 @@ describe("openLanceStore", () => {
       embedded: 2,
       ingestedAt: 1_712_345_678_901,
     });
-    const hits = await collection.search(basis(dims, 0), { topK: 10 });
+    const hits = await collection.vectorSearch(basis(dims, 0), { topK: 10 });
     expect(hits).toHaveLength(2);
     const byId = new Map(hits.map(({ score: _score, ...hit }) => [hit.id, hit]));
     expect(byId.get("中文-doc:0")).toEqual(stored(chunks[0]!));
@@ -159,29 +136,29 @@ describe("openLanceStore", () => {
     expect(await collection.count()).toBe(0);
     expect(await collection.listDocuments()).toEqual([]);
     expect(await collection.getDocument("nothing")).toBeUndefined();
-    expect(await collection.search(basis(8, 0), { topK: 5 })).toEqual([]);
+    expect(await collection.vectorSearch(basis(8, 0), { topK: 5 })).toEqual([]);
     expect(await store.listCollections()).toEqual([{ name: "empty", embedModel: E5, dims: 8, documents: 0, chunks: 0 }]);
   });
 
   it("replaces a document in exactly one new table version and removes its stale chunks", async () => {
     const dims = 8;
     const collection = await (await newStore()).openCollection("docs", { embedModel: E5, dims });
-    await collection.replaceDocument("a", document("a", 5, dims));
-    await collection.replaceDocument("b", document("b", 2, dims));
+    await collection.writeDocuments([{ documentId: "a", chunks: document("a", 5, dims) }]);
+    await collection.writeDocuments([{ documentId: "b", chunks: document("b", 2, dims) }]);
     const before = await tableVersion("docs");
 
     const replacement = document("a", 3, dims, { contentHash: "hash-a-v2", text: "new text" });
-    await collection.replaceDocument("a", replacement);
+    await collection.writeDocuments([{ documentId: "a", chunks: replacement }]);
 
     expect(await tableVersion("docs")).toBe(before + 1);
     expect(await idsOf("docs", "a")).toEqual(["a:0", "a:1", "a:2"]);
     expect(await idsOf("docs", "b")).toEqual(["b:0", "b:1"]);
     expect(await collection.getDocument("a")).toMatchObject({ chunks: 3, contentHash: "hash-a-v2" });
-    const hits = await collection.search(noise(dims, 1), { topK: 10, documentIds: ["a"] });
+    const hits = await collection.vectorSearch(noise(dims, 1), { topK: 10, documentIds: ["a"] });
     expect(hits.map((hit) => hit.text)).toEqual(["new text", "new text", "new text"]);
 
     // Replacing with no chunks is a delete, still one version.
-    await collection.replaceDocument("a", []);
+    await collection.writeDocuments([{ documentId: "a", chunks: [] }]);
     expect(await tableVersion("docs")).toBe(before + 2);
     expect(await collection.getDocument("a")).toBeUndefined();
     expect(await collection.count()).toBe(2);
@@ -191,8 +168,8 @@ describe("openLanceStore", () => {
     const dims = 1024;
     const writer = await (await newStore()).openCollection("docs", { embedModel: E5, dims });
     const sameStoreReader = await (await newStore()).openCollection("docs", { embedModel: E5, dims });
-    await writer.replaceDocument("other", document("other", 3, dims));
-    await writer.replaceDocument("big", document("big", 200, dims, { contentHash: "gen-start" }));
+    await writer.writeDocuments([{ documentId: "other", chunks: document("other", 3, dims) }]);
+    await writer.writeDocuments([{ documentId: "big", chunks: document("big", 200, dims, { contentHash: "gen-start" }) }]);
     const sizes = [150, 200, 150, 200, 150, 200];
     const expected = new Map([["gen-start", 200], ...sizes.map((size, gen): [string, number] => [`gen-${gen}`, size])]);
 
@@ -202,7 +179,7 @@ describe("openLanceStore", () => {
     const query = noise(dims, 7);
     async function readLoop(collection: Collection): Promise<void> {
       while (writing) {
-        const hits = await collection.search(query, { topK: 500, documentIds: ["big"] });
+        const hits = await collection.vectorSearch(query, { topK: 500, documentIds: ["big"] });
         observed.push(hits.length);
         // Every hit from one generation, and that generation complete.
         const generations = new Set(hits.map((hit) => hit.contentHash));
@@ -215,7 +192,7 @@ describe("openLanceStore", () => {
     }
     const readers = [readLoop(writer), readLoop(sameStoreReader)];
     for (const [gen, size] of sizes.entries()) {
-      await writer.replaceDocument("big", document("big", size, dims, { contentHash: `gen-${gen}` }));
+      await writer.writeDocuments([{ documentId: "big", chunks: document("big", size, dims, { contentHash: `gen-${gen}` }) }]);
     }
     writing = false;
     await Promise.all(readers);
@@ -226,88 +203,10 @@ describe("openLanceStore", () => {
     expect(await sameStoreReader.getDocument("big")).toMatchObject({ chunks: 200, contentHash: "gen-5" });
   });
 
-  it("deletes a document and reports whether it existed", async () => {
-    const collection = await (await newStore()).openCollection("docs", { embedModel: E5, dims: 8 });
-    await collection.replaceDocument("a", document("a", 4, 8));
-    await collection.replaceDocument("b", document("b", 2, 8));
-
-    expect(await collection.deleteDocument("a")).toBe(true);
-    expect(await collection.deleteDocument("a")).toBe(false);
-    expect(await collection.deleteDocument("never")).toBe(false);
-    expect(await collection.getDocument("a")).toBeUndefined();
-    expect(await collection.count()).toBe(2);
-    expect((await collection.listDocuments()).map((doc) => doc.documentId)).toEqual(["b"]);
-  });
-
-  it("lists one entry per document with its chunk count, and counts chunks", async () => {
-    const collection = await (await newStore()).openCollection("docs", { embedModel: E5, dims: 8 });
-    await collection.replaceDocument("zeta", document("zeta", 3, 8, { source: "a/zeta.md", ingestedAt: 1_000 }));
-    await collection.replaceDocument("alpha", document("alpha", 1, 8, { source: "b/alpha.pdf", title: "Alpha", ingestedAt: 2_000 }));
-    await collection.replaceDocument("mid", document("mid", 2, 8, { source: "a/mid.md", contentHash: "h-mid", ingestedAt: 3_000 }));
-
-    expect(await collection.count()).toBe(6);
-    expect(await collection.listDocuments()).toEqual([
-      { documentId: "mid", source: "a/mid.md", title: "Title of mid", contentHash: "h-mid", chunks: 2, embedded: 2, ingestedAt: 3_000 },
-      { documentId: "zeta", source: "a/zeta.md", title: "Title of zeta", contentHash: "hash-zeta", chunks: 3, embedded: 3, ingestedAt: 1_000 },
-      { documentId: "alpha", source: "b/alpha.pdf", title: "Alpha", contentHash: "hash-alpha", chunks: 1, embedded: 1, ingestedAt: 2_000 },
-    ]);
-  });
-
-  it("ranks by cosine similarity, best first, and filters by document and source", async () => {
-    const dims = 8;
-    const collection = await (await newStore()).openCollection("docs", { embedModel: E5, dims });
-    await collection.replaceDocument("a", [0, 1, 2, 3].map((i) => chunk("a", i, basis(dims, i))));
-    await collection.replaceDocument("b", [0, 1].map((i) => chunk("b", i, basis(dims, i + 4), { source: "other/b.md" })));
-
-    // A scaled copy of a:2's vector: cosine ignores length, L2 would not give ~1.
-    const target = basis(dims, 2).map((x) => x * 5);
-    const hits = await collection.search(target, { topK: 3 });
-    expect(hits).toHaveLength(3);
-    expect(hits[0]!.id).toBe("a:2");
-    expect(hits[0]!.score).toBeCloseTo(1, 5);
-    expect(hits[1]!.score).toBeLessThan(0.5);
-    expect(hits.map((hit) => hit.score)).toEqual([...hits.map((hit) => hit.score)].sort((x, y) => y - x));
-    for (const hit of hits) expect(hit).not.toHaveProperty("vector");
-
-    const onlyB = await collection.search(target, { topK: 10, documentIds: ["b"] });
-    expect(onlyB.map((hit) => hit.id).sort()).toEqual(["b:0", "b:1"]);
-    const bySource = await collection.search(target, { topK: 10, sources: ["other/b.md"] });
-    expect(bySource.map((hit) => hit.id).sort()).toEqual(["b:0", "b:1"]);
-    const both = await collection.search(target, { topK: 10, documentIds: ["a", "b"], sources: ["docs/a.md"] });
-    expect(both.map((hit) => hit.documentId)).toEqual(["a", "a", "a", "a"]);
-    expect(await collection.search(target, { topK: 10, documentIds: ["a"], sources: ["other/b.md"] })).toEqual([]);
-    expect(await collection.search(target, { topK: 10, documentIds: [] })).toEqual([]);
-    await expect(collection.search(target, { topK: 0 })).rejects.toThrow(InvalidRequestError);
-  });
-
-  it("quotes document ids and sources safely in every filter", async () => {
-    const dims = 8;
-    const collection = await (await newStore()).openCollection("docs", { embedModel: E5, dims });
-    const quoted = `o'brien's "notes" \\' -- ;`;
-    const injection = `x' OR '1'='1`;
-    await collection.replaceDocument(quoted, document(quoted, 3, dims, { source: `it's/${quoted}.md` }));
-    await collection.replaceDocument(injection, document(injection, 2, dims));
-    await collection.replaceDocument("plain", document("plain", 2, dims));
-
-    expect(await collection.getDocument(quoted)).toMatchObject({ documentId: quoted, chunks: 3, source: `it's/${quoted}.md` });
-    const hits = await collection.search(noise(dims, 1), { topK: 10, documentIds: [quoted] });
-    expect(hits.map((hit) => hit.documentId)).toEqual([quoted, quoted, quoted]);
-    const bySource = await collection.search(noise(dims, 1), { topK: 10, sources: [`it's/${quoted}.md`] });
-    expect(bySource).toHaveLength(3);
-
-    await collection.replaceDocument(quoted, document(quoted, 1, dims));
-    expect(await collection.getDocument(quoted)).toMatchObject({ chunks: 1 });
-    expect(await collection.deleteDocument(injection)).toBe(true);
-    expect((await collection.listDocuments()).map((doc) => [doc.documentId, doc.chunks])).toEqual([
-      [quoted, 1],
-      ["plain", 2],
-    ]);
-  });
-
   it("refuses a collection built by another model or size, after reopening the store", async () => {
     const first = await newStore();
     const built = await first.openCollection("docs", { embedModel: E5, dims: 8 });
-    await built.replaceDocument("a", document("a", 2, 8));
+    await built.writeDocuments([{ documentId: "a", chunks: document("a", 2, 8) }]);
     // The same store refuses too, with its table handle cached.
     await expect(first.openCollection("docs", { embedModel: BGE, dims: 8 })).rejects.toThrow(ModelMismatchError);
     await first.close();
@@ -337,32 +236,20 @@ describe("openLanceStore", () => {
     const before = await tableVersion("docs");
     const bad = [chunk("a", 0, basis(8, 0)), chunk("a", 1, new Float32Array(7))];
 
-    await expect(collection.replaceDocument("a", bad)).rejects.toThrow(/chunks\[1\]\.vector to have 8 dimensions.*got 7/);
-    await expect(collection.replaceDocument("a", [chunk("a", 0, [1, 2, 3])])).rejects.toThrow(InvalidRequestError);
-    await expect(collection.replaceDocument("a", [chunk("a", 0, basis(8, 0).fill(Number.NaN))])).rejects.toThrow(/finite/);
+    await expect(collection.writeDocuments([{ documentId: "a", chunks: bad }])).rejects.toThrow(/chunks\[1\]\.vector to have 8 dimensions.*got 7/);
+    await expect(collection.writeDocuments([{ documentId: "a", chunks: [chunk("a", 0, [1, 2, 3])] }])).rejects.toThrow(InvalidRequestError);
+    await expect(collection.writeDocuments([{ documentId: "a", chunks: [chunk("a", 0, basis(8, 0).fill(Number.NaN))] }])).rejects.toThrow(/finite/);
     expect(await tableVersion("docs")).toBe(before);
     expect(await collection.count()).toBe(0);
 
-    await expect(collection.search(new Float32Array(9), { topK: 1 })).rejects.toThrow(/8 dimensions.*got 9/);
-  });
-
-  it("rejects chunks that belong to another document or break the id format", async () => {
-    const collection = await (await newStore()).openCollection("docs", { embedModel: E5, dims: 8 });
-    await expect(collection.replaceDocument("a", [chunk("b", 0, basis(8, 0))])).rejects.toThrow(/documentId to be `a`/);
-    await expect(collection.replaceDocument("a", [{ ...chunk("a", 0, basis(8, 0)), id: "a-0" }])).rejects.toThrow(
-      /id to be `a:0`/,
-    );
-    await expect(collection.replaceDocument("a", [chunk("a", 0, basis(8, 0)), chunk("a", 0, basis(8, 1))])).rejects.toThrow(
-      /Duplicate chunk id/,
-    );
-    expect(await collection.count()).toBe(0);
+    await expect(collection.vectorSearch(new Float32Array(9), { topK: 1 })).rejects.toThrow(/8 dimensions.*got 9/);
   });
 
   it("lists collections with model, dims and counts, and drops them", async () => {
     const store = await newStore();
     const alpha = await store.openCollection("alpha", { embedModel: E5, dims: 8 });
-    await alpha.replaceDocument("a", document("a", 3, 8));
-    await alpha.replaceDocument("b", document("b", 2, 8));
+    await alpha.writeDocuments([{ documentId: "a", chunks: document("a", 3, 8) }]);
+    await alpha.writeDocuments([{ documentId: "b", chunks: document("b", 2, 8) }]);
     await store.openCollection("beta", { embedModel: BGE, dims: 16 });
     // A table askdocs did not create is not a collection.
     const db = await connect(uri);
@@ -381,18 +268,6 @@ describe("openLanceStore", () => {
     // Once dropped, the name is free for another model.
     const again = await store.openCollection("beta", { embedModel: E5, dims: 8 });
     expect(await again.count()).toBe(0);
-  });
-
-  it("validates collection names and refuses to create when told not to", async () => {
-    const store = await newStore();
-    for (const name of ["", "../escape", "has space", "-leading", "x".repeat(65)]) {
-      await expect(store.openCollection(name, { embedModel: E5, dims: 8 })).rejects.toThrow(
-        /Invalid collection name.*letters, digits/,
-      );
-    }
-    await expect(store.dropCollection("a/b")).rejects.toThrow(InvalidRequestError);
-    await expect(store.openCollection("missing", { embedModel: E5, dims: 8, create: false })).rejects.toThrow(NotFoundError);
-    expect(await store.listCollections()).toEqual([]);
   });
 
   it("refuses work after close", async () => {

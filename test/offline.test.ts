@@ -8,12 +8,13 @@ import { ingestSettings } from "../ingest/settings.js";
 import { type Config, loadConfig } from "../src/config.js";
 import { NotConfiguredError } from "../src/errors.js";
 import { createApp } from "../src/http/app.js";
+import { createRuntime } from "../src/runtime/create-runtime.js";
 import { type Logger, silentLogger } from "../src/logger.js";
 import { createEmbedder } from "../src/providers/embed.js";
 import { type Providers, createProviders } from "../src/providers/registry.js";
-import { isChineseText } from "../src/rag/prompt.js";
-import { retrieve } from "../src/rag/retrieve.js";
-import { seedSamples } from "../src/samples.js";
+import { isChineseText } from "../src/answer/prompt.js";
+import { retrieve } from "../src/retrieval/retrieve.js";
+import { seedSamples } from "../ingest/samples.js";
 import { openLanceStore } from "../src/store/lance-store.js";
 import type { VectorStore } from "../src/store/vector-store.js";
 import { type FakeProvider, startFakeProvider } from "./fake-provider/index.js";
@@ -122,7 +123,7 @@ describe("with no provider keys", () => {
 
   describe("over HTTP", () => {
     const post = async (route: string, body: Record<string, unknown>) => {
-      const app = createApp({ store, providers, config, logger: silentLogger, ingest: settings });
+      const app = createApp(createRuntime({ config, store, providers: { baseDelayMs: 5 } }));
       return app.request(route, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     };
     interface Citation {
@@ -256,7 +257,7 @@ describe("seedSamples", () => {
     const logged: string[] = [];
     const logger: Logger = { ...silentLogger, info: (message) => logged.push(message) };
     try {
-      const deps = { store, providers: createProviders(config), config, logger, ingest: settings };
+      const deps = createRuntime({ config, store, logger });
       await seedSamples(deps);
       const samples = (await readdir(SAMPLES)).filter((name) => name.endsWith(".md")).sort();
       const collection = await store.openCollection("default", { embedModel: config.EMBED_MODEL, dims: settings.dims, create: false });

@@ -4,12 +4,13 @@ import { ingestFiles } from "../ingest/pipeline.js";
 import { ingestSettings } from "../ingest/settings.js";
 import { mapPool, retrievalMetrics } from "../src/eval/metrics.js";
 import { createApp } from "../src/http/app.js";
+import { createRuntime } from "../src/runtime/create-runtime.js";
 import { silentLogger } from "../src/logger.js";
 import { createEmbedder } from "../src/providers/embed.js";
 import { createProviders } from "../src/providers/registry.js";
-import { buildContext, estimateChatTokens } from "../src/rag/context.js";
-import { retrieve } from "../src/rag/retrieve.js";
-import type { FusionMethod } from "../src/store/fusion.js";
+import { buildContext, estimateChatTokens } from "../src/answer/context.js";
+import { hybridSearch, retrieve } from "../src/retrieval/retrieve.js";
+import type { FusionMethod } from "../src/retrieval/fusion.js";
 import { openLanceStore } from "../src/store/lance-store.js";
 import type { Collection, SearchHit, SearchMode, StoredChunk, VectorStore } from "../src/store/vector-store.js";
 import { type FakeProvider, fakeEmbedding, startFakeProvider } from "./fake-provider/index.js";
@@ -79,7 +80,7 @@ describe("search over XQuAD articles in English and Chinese", () => {
       settingsKey: settings.settingsKey,
     });
     expect(report.files.map((f) => f.status)).toEqual(documents.map(() => "ingested"));
-    await collection.optimize();
+    await collection.upkeep!();
   });
   afterAll(async () => {
     await store?.close();
@@ -183,14 +184,14 @@ describe("the vector index", () => {
       for (let start = from; start < to; start += PER_DOCUMENT) {
         const id = `doc${start / PER_DOCUMENT}`;
         const records = chunkRecords(id, stored.slice(start, start + PER_DOCUMENT).map((_, i) => `row ${start + i}`), { withVectors: false });
-        await collection.replaceDocument(id, records.map((r, i) => ({ ...r, vector: stored[start + i]! })));
+        await collection.writeDocuments([{ documentId: id, chunks: records.map((r, i) => ({ ...r, vector: stored[start + i]! })) }]);
       }
     };
     const recall = async (collection: Collection, upTo: number) => {
       let sum = 0;
       for (const query of queries) {
         const exact = new Set(exactTopK(stored.slice(0, upTo), query, 10).map((i) => `row ${i}`));
-        const hits = await collection.search(query, { topK: 10 });
+        const hits = await collection.vectorSearch(query, { topK: 10 });
         sum += hits.filter((h) => exact.has(h.text)).length / 10;
       }
       return sum / queries.length;
@@ -199,12 +200,12 @@ describe("the vector index", () => {
     const store = await openLanceStore({ uri, vectorIndex: policy(12) });
     const collection = await store.openCollection("seeded", { embedModel: "seeded-clusters", dims: DIMS });
     await write(collection, 0, 2800);
-    const below = await collection.optimize();
+    const below = await collection.upkeep!();
     expect(below.createdIndexes).not.toContain("vector");
     expect(await recall(collection, 2800)).toBe(1);
 
     await write(collection, 2800, 4000);
-    const past = await collection.optimize();
+    const past = await collection.upkeep!();
     expect(past.createdIndexes).toEqual(["vector"]);
     const indexed = await recall(collection, 4000);
 
@@ -246,10 +247,10 @@ describe("upkeep", () => {
     const brief = (hits: SearchHit[]) => hits.map((h) => ({ id: h.id, score: h.score }));
     for (const [i, q] of questions.entries()) {
       const vector = fakeEmbedding(q);
-      out[`${i} vector`] = brief(await collection.search(vector, { topK: 10 }));
+      out[`${i} vector`] = brief(await collection.vectorSearch(vector, { topK: 10 }));
       out[`${i} keyword`] = brief(await collection.keywordSearch(q, { topK: 10 }));
-      out[`${i} hybrid`] = brief(await collection.hybridSearch(q, vector, { topK: 10 }));
-      out[`${i} hybrid-rrf`] = brief(await collection.hybridSearch(q, vector, { topK: 10, fusion: "rrf" }));
+      out[`${i} hybrid`] = brief(await hybridSearch(collection, q, vector, { topK: 10, maxTopK: 1000, fusion: "relative" }));
+      out[`${i} hybrid-rrf`] = brief(await hybridSearch(collection, q, vector, { topK: 10, maxTopK: 1000, fusion: "rrf" }));
     }
     return out;
   }
@@ -277,15 +278,15 @@ describe("upkeep", () => {
       const before = await snapshot(collection);
       // Non-trivial: every query finds something in every mode.
       expect(Object.values(before).every((hits) => hits.length > 0)).toBe(true);
-      const report = await collection.optimize();
+      const report = await collection.upkeep!();
       const after = await snapshot(collection);
       expect(report.compactedFragments).toBeGreaterThan(0);
       expect({ count: await collection.count(), documents: await collection.listDocuments() }).toEqual(listed);
       expect(only(after, "vector")).toEqual(only(before, "vector"));
 
       const once = await store.openCollection(`written-once-${++writtenOnce}`, { embedModel: E5.id, dims: E5.dims });
-      for (const { documentId } of listed.documents) await once.replaceDocument(documentId, chunkRecords(documentId, versions(documentId)));
-      await once.optimize();
+      for (const { documentId } of listed.documents) await once.writeDocuments([{ documentId: documentId, chunks: chunkRecords(documentId, versions(documentId)) }]);
+      await once.upkeep!();
       expect(after).toEqual(await snapshot(once));
       console.info(
         `${phase}: ${report.compactedFragments} fragments compacted; results changed by upkeep (of ${questions.length} queries): ` +
@@ -295,10 +296,10 @@ describe("upkeep", () => {
 
     // One commit per document, then new versions of some and deletions of others: dozens of small fragments.
     for (let i = 0; i < 10; i++) {
-      await collection.replaceDocument(`en${i}`, chunkRecords(`en${i}`, paragraphs.en[i]!));
-      await collection.replaceDocument(`zh${i}`, chunkRecords(`zh${i}`, paragraphs.zh[i]!));
+      await collection.writeDocuments([{ documentId: `en${i}`, chunks: chunkRecords(`en${i}`, paragraphs.en[i]!) }]);
+      await collection.writeDocuments([{ documentId: `zh${i}`, chunks: chunkRecords(`zh${i}`, paragraphs.zh[i]!) }]);
     }
-    for (const id of ["en1", "zh1", "en4", "zh4", "en7", "zh7"]) await collection.replaceDocument(id, chunkRecords(id, versions(id)));
+    for (const id of ["en1", "zh1", "en4", "zh4", "en7", "zh7"]) await collection.writeDocuments([{ documentId: id, chunks: chunkRecords(id, versions(id)) }]);
     for (const id of ["en2", "zh5", "en9"]) expect(await collection.deleteDocument(id)).toBe(true);
     await upkeep("after 29 commits");
     // Deletions alone, every row indexed: compaction rewrites the deleted rows away.
@@ -308,12 +309,12 @@ describe("upkeep", () => {
 
   it("before the first upkeep, keyword search returns the best k matches, not the first k it scans", async () => {
     const collection = await store.openCollection("unindexed", { embedModel: E5.id, dims: E5.dims });
-    for (let i = 0; i < 6; i++) await collection.replaceDocument(`en${i}`, chunkRecords(`en${i}`, paragraphs.en[i]!));
+    for (let i = 0; i < 6; i++) await collection.writeDocuments([{ documentId: `en${i}`, chunks: chunkRecords(`en${i}`, paragraphs.en[i]!) }]);
     const top = async (k: number) => Object.fromEntries(await Promise.all(questions.slice(0, 6).map(async (q) => [q, (await collection.keywordSearch(q, { topK: k })).map((h) => h.id)] as const)));
     const deep = await top(100);
     const shallow = await top(3);
     expect(shallow).toEqual(Object.fromEntries(Object.entries(deep).map(([q, ids]) => [q, ids.slice(0, 3)])));
-    await collection.optimize();
+    await collection.upkeep!();
     expect(await top(3)).toEqual(shallow);
   });
 
@@ -321,11 +322,11 @@ describe("upkeep", () => {
     for (const upkeep of [false, true]) {
       const name = upkeep ? "fts-upkeep" : "fts-plain";
       const collection = await store.openCollection(name, { embedModel: E5.id, dims: E5.dims });
-      const tidy = () => (upkeep ? collection.optimize() : Promise.resolve());
-      for (let i = 0; i < 4; i++) await collection.replaceDocument(`other${i}`, chunkRecords(`other${i}`, paragraphs.en[10 + i]!));
+      const tidy = () => (upkeep ? collection.upkeep!() : Promise.resolve());
+      for (let i = 0; i < 4; i++) await collection.writeDocuments([{ documentId: `other${i}`, chunks: chunkRecords(`other${i}`, paragraphs.en[10 + i]!) }]);
       const first = ["The lighthouse keeper logged every passing schooner in a leather ledger.", "灯塔看守人把每一艘经过的帆船都记在皮革账本里。"];
       const second = ["The orchard cooperative pressed quinces into amber cider each autumn.", "果园合作社每年秋天把榅桲压成琥珀色的苹果酒。"];
-      await collection.replaceDocument("subject", chunkRecords("subject", first));
+      await collection.writeDocuments([{ documentId: "subject", chunks: chunkRecords("subject", first) }]);
       await tidy();
 
       const found = async (query: string) => (await collection.keywordSearch(query, { topK: 20 })).filter((h) => h.documentId === "subject").map((h) => h.chunkIndex);
@@ -337,7 +338,7 @@ describe("upkeep", () => {
       });
       expect({ upkeep, ...(await state()) }).toEqual({ upkeep, oldEn: [0], oldZh: [1], newEn: [], newZh: [] });
 
-      await collection.replaceDocument("subject", chunkRecords("subject", second));
+      await collection.writeDocuments([{ documentId: "subject", chunks: chunkRecords("subject", second) }]);
       expect({ upkeep, ...(await state()) }).toEqual({ upkeep, oldEn: [], oldZh: [], newEn: [0], newZh: [1] });
       await tidy();
       expect({ upkeep, ...(await state()) }).toEqual({ upkeep, oldEn: [], oldZh: [], newEn: [0], newZh: [1] });
@@ -368,10 +369,10 @@ describe("reranking", () => {
     for (const language of ["en", "zh"] as const) {
       const { articles } = await readXquad(language);
       for (const [i, a] of articles.slice(0, 4).entries()) {
-        await collection.replaceDocument(`${language}${i}`, chunkRecords(`${language}${i}`, a.markdown.split("\n\n").slice(1).map((p) => p.trim())));
+        await collection.writeDocuments([{ documentId: `${language}${i}`, chunks: chunkRecords(`${language}${i}`, a.markdown.split("\n\n").slice(1).map((p) => p.trim())) }]);
       }
     }
-    await collection.optimize();
+    await collection.upkeep!();
   });
   afterAll(async () => {
     await store?.close();
@@ -382,7 +383,7 @@ describe("reranking", () => {
   function appWith(env: Record<string, string>) {
     const config = fakeConfig(fake, { RERANK_MODEL: MODEL, ...env });
     const providers = createProviders(config, { baseDelayMs: 5 });
-    const app = createApp({ store, providers, config, logger: silentLogger, ingest: settings });
+    const app = createApp(createRuntime({ config, store, providers: { baseDelayMs: 5 } }));
     return async (body: Record<string, unknown>) => {
       const response = await app.request("/v1/search", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
       return { status: response.status, body: (await response.json()) as { results: { chunk_id: string; text: string; score: number }[]; mode: string; rerank?: { model: string; applied: boolean; error?: string } } };

@@ -1,31 +1,24 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
-import { parseArgs } from "node:util";
-import { discoverFiles, sourceFiles } from "../../ingest/discover.js";
-import { ingestFiles } from "../../ingest/pipeline.js";
-import { ingestSettings } from "../../ingest/settings.js";
-import { configOrReport } from "../config.js";
-import { NotConfiguredError } from "../errors.js";
-import { createConsoleLogger } from "../logger.js";
-import type { ChatModel } from "../providers/chat.js";
-import { embedModelProfile } from "../providers/embed-models.js";
-import { createProviders } from "../providers/registry.js";
-import { buildContext } from "../rag/context.js";
-import { buildMessages } from "../rag/prompt.js";
-import { retrieve } from "../rag/retrieve.js";
-import { openLanceStore } from "../store/lance-store.js";
-import type { SearchMode } from "../store/vector-store.js";
-import { mapPool, quantile, retrievalMetrics } from "./metrics.js";
-import { articlesOf, containsAnswer, squadSchema } from "./squad.js";
-
 /**
  * `npm run eval -- <squad.json> [--collection NAME] [--k 10] [--mode all|hybrid|vector|keyword]
  * [--rerank both|on|off] [--answers N]`: writes each article as a document under
  * data/eval/, ingests it (unchanged articles are skipped on later runs), asks every
  * question, and prints recall@1/5/10 and MRR of retrieval per mode (a hit: a passage of
  * the right article that contains a gold answer); with a chat model, how often the
- * answer contains a gold answer, and its latency. A Node entry, like src/node.ts.
+ * answer contains a gold answer, and its latency. A Node entry (a composition root), like src/node.ts: the answers go through the
+ * same answer service as `/v1/ask`.
  */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { discoverFiles, sourceFiles } from "../../ingest/discover.js";
+import { configOrReport } from "../config.js";
+import { NotConfiguredError } from "../errors.js";
+import { createConsoleLogger } from "../logger.js";
+import { openNodeRuntime } from "../runtime/node-runtime.js";
+import type { SearchMode } from "../store/vector-store.js";
+import { mapPool, quantile, retrievalMetrics } from "./metrics.js";
+import { articlesOf, containsAnswer, squadSchema } from "./squad.js";
+
 const USAGE = "usage: npm run eval -- <squad-format.json> [--collection NAME] [--k 10] [--mode all|hybrid|vector|keyword] [--rerank both|on|off] [--answers N]";
 
 export async function runEval(argv: string[], env: Record<string, string | undefined>): Promise<number> {
@@ -67,16 +60,14 @@ export async function runEval(argv: string[], env: Record<string, string | undef
   await mkdir(folder, { recursive: true });
   for (const a of articles) await writeFile(path.join(folder, a.fileName), a.markdown);
 
-  const logger = createConsoleLogger();
-  const settings = ingestSettings(embedModelProfile(config.EMBED_MODEL));
-  const providers = createProviders(config, { logger, countTokens: settings.countTokens });
-  const store = await openLanceStore({ uri: config.LANCEDB_URI });
+  const rt = await openNodeRuntime(config, { logger: createConsoleLogger() });
+  const { providers } = rt;
   try {
-    const collection = await store.openCollection(collectionName, { embedModel: config.EMBED_MODEL, dims: settings.dims });
+    const collection = await rt.store.openCollection(collectionName, { embedModel: config.EMBED_MODEL, dims: rt.ingest.dims });
     const found = await discoverFiles(articles.map((a) => path.join(folder, a.fileName)));
     const started = Date.now();
-    const report = await ingestFiles(sourceFiles(found.files), { collectionName, collection, embedder: providers.embedder, chunkOptions: settings.chunkOptions, settingsKey: settings.settingsKey });
-    await collection.optimize();
+    const report = await rt.ingest.ingest(collectionName, collection, sourceFiles(found.files));
+    await collection.upkeep?.();
     const ingested = report.files.filter((f) => f.status === "ingested").length;
     console.log(`${dataset}: ${articles.length} articles (${ingested} ingested, ${report.files.length - ingested} unchanged/failed) in ${((Date.now() - started) / 1000).toFixed(1)} s; ${questions.length} questions; collection ${collectionName}`);
 
@@ -88,7 +79,7 @@ export async function runEval(argv: string[], env: Record<string, string | undef
         const t0 = Date.now();
         let fallbacks = 0;
         const ranks = await mapPool(questions, 4, async (q) => {
-          const r = await retrieve({ store, embedder: providers.embedder, reranker: providers.reranker, collection: collectionName, query: q.question, topK: k, mode, rerank, fusion: config.HYBRID_FUSION });
+          const r = await rt.search({ collection: collectionName, query: q.question, topK: k, mode, rerank });
           if (r.rerank && !r.rerank.applied) fallbacks++;
           const rank = r.hits.findIndex((h) => h.source.endsWith(`/${q.article}`) && containsAnswer(h.text, q.answers));
           return rank + 1;
@@ -101,30 +92,33 @@ export async function runEval(argv: string[], env: Record<string, string | undef
     for (const m of modes.filter((x) => !available.includes(x))) rows.push(`| ${dataset} | ${m} | skipped: ${providers.embedderMissing} |`);
     console.log(`\n| dataset | mode | questions | recall@1 | recall@5 | recall@10 | MRR | per question |\n|---|---|---|---|---|---|---|---|\n${rows.join("\n")}`);
 
-    let chat: ChatModel | undefined;
+    let chatModel: string | undefined;
     try {
-      chat = providers.chat();
+      chatModel = providers.chat().id;
     } catch (error) {
       if (!(error instanceof NotConfiguredError)) throw error;
     }
-    if (chat && answersWanted > 0) {
+    if (chatModel && answersWanted > 0) {
       const sample = questions.slice(0, answersWanted);
       const latencies: number[] = [];
       const correct = await mapPool(sample, 4, async (q) => {
         const t0 = Date.now();
-        const r = await retrieve({ store, embedder: providers.embedder, reranker: providers.reranker, collection: collectionName, query: q.question, topK: 6 });
-        const result = await chat!.complete({ messages: buildMessages(q.question, buildContext(r.hits, { maxTokens: config.CONTEXT_TOKENS })) });
+        let text = "";
+        for await (const event of rt.answer({ question: q.question, collection: collectionName, topK: 6, stream: false })) {
+          if (event.type === "error") throw event.error;
+          if (event.type === "done") text = event.answer;
+        }
         latencies.push(Date.now() - t0);
-        return containsAnswer(result.answer, q.answers);
+        return containsAnswer(text, q.answers);
       });
       const share = correct.filter(Boolean).length / sample.length;
-      console.log(`\nanswers (${chat.id}, ${sample.length} questions): ${(share * 100).toFixed(1)}% contain a gold answer; latency p50 ${quantile(latencies, 0.5)} ms, p95 ${quantile(latencies, 0.95)} ms`);
+      console.log(`\nanswers (${chatModel}, ${sample.length} questions): ${(share * 100).toFixed(1)}% contain a gold answer; latency p50 ${quantile(latencies, 0.5)} ms, p95 ${quantile(latencies, 0.95)} ms`);
     } else {
-      console.log(`\nanswers: skipped (${chat ? "--answers 0" : "no chat model configured"})`);
+      console.log(`\nanswers: skipped (${chatModel ? "--answers 0" : "no chat model configured"})`);
     }
     return 0;
   } finally {
-    await store.close();
+    await rt.close();
   }
 }
 

@@ -1,12 +1,13 @@
+/**
+ * askdocs's HTTP API as one Hono app over a Runtime: request log, CORS, bearer auth,
+ * body limits, `/health`, then the routes. Nothing here reads the environment or opens
+ * files, so the Node server and the Worker serve the same app.
+ */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import type { IngestSettings } from "../../ingest/settings.js";
-import type { Config } from "../config.js";
 import { AppError, NotFoundError } from "../errors.js";
-import type { Logger } from "../logger.js";
-import type { Providers } from "../providers/registry.js";
-import type { VectorStore } from "../store/vector-store.js";
+import type { Runtime } from "../runtime/runtime.js";
 import { bearerAuth } from "./auth.js";
 import { errorHandler } from "./error-handler.js";
 import { requestLog } from "./request-log.js";
@@ -15,20 +16,11 @@ import { catalogRoutes } from "./routes/catalog.js";
 import { documentRoutes } from "./routes/documents.js";
 import { searchRoutes } from "./routes/search.js";
 
-export interface AppDeps {
-  store: VectorStore;
-  providers: Providers;
-  config: Config;
-  logger: Logger;
-  /** Chunking settings for uploads (the same as the ingest command's). */
-  ingest: IngestSettings;
-}
-
 /** JSON bodies are questions, not documents: 1 MB is plenty. */
 const JSON_LIMIT = 1024 * 1024;
 
-/** Builds the HTTP app from its parts; nothing here reads the environment or opens files. */
-export function createApp(deps: AppDeps): Hono {
+/** Builds the HTTP app over a runtime: middleware, then one small router per capability. */
+export function createApp(deps: Runtime): Hono {
   const app = new Hono();
   const onError = errorHandler(deps.logger);
   app.onError(onError);

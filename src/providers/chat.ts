@@ -48,6 +48,7 @@ const chunkSchema = z.object({
 export interface ChatRequest {
   messages: ChatMessage[];
   temperature?: number;
+  topP?: number;
   maxTokens?: number;
   signal?: AbortSignal | undefined;
   /** See CallOptions.maxQueueWaitMs. */
@@ -87,6 +88,7 @@ export function createChatModel(options: { transport: Transport; id: string; mod
     model,
     messages: request.messages,
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    ...(request.topP === undefined ? {} : { top_p: request.topP }),
     ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
     stream,
     ...(stream ? { stream_options: { include_usage: true } } : {}),

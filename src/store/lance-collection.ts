@@ -1,14 +1,15 @@
 /**
- * One askdocs collection on a LanceDB table: one-commit document replace, listing,
- * the three search modes (lance-search.ts) and upkeep (lance-upkeep.ts).
+ * One askdocs collection on a LanceDB table: one-commit writes of whole documents,
+ * listing, vector and keyword search (lance-search.ts) and upkeep (lance-upkeep.ts).
  */
 import type { Table } from "@lancedb/lancedb";
 import { InvalidRequestError } from "../errors.js";
+import { checkWrite } from "./checks.js";
 import { DOCUMENT_COLUMNS, type ModelTag, column, toRow } from "./lance-schema.js";
-import { hybridSearch, keywordSearch, vectorSearch } from "./lance-search.js";
+import { keywordSearch, vectorSearch } from "./lance-search.js";
 import { type UpkeepOptions, hasIndexOn, maintain } from "./lance-upkeep.js";
-import { sqlEquals } from "./sql-filter.js";
-import type { ChunkRecord, Collection, DocumentInfo } from "./vector-store.js";
+import { sqlEquals, sqlIn } from "./sql-filter.js";
+import type { Collection, DocumentInfo } from "./vector-store.js";
 
 export interface CollectionContext {
   upkeep: UpkeepOptions;
@@ -27,22 +28,19 @@ export function createCollection(name: string, tag: ModelTag, table: Table, cont
     embedModel,
     dims,
 
-    async replaceDocument(documentId, chunks) {
-      checkDocumentId(documentId);
-      const rows = toRows(documentId, chunks, dims);
-      const ofDocument = sqlEquals("document_id", documentId);
+    async writeDocuments(documents) {
+      const ids = checkWrite(documents, dims);
+      if (ids.length === 0) return;
+      const rows = documents.flatMap((d) => d.chunks.map(toRow));
+      const ofDocuments = sqlIn("document_id", ids);
       if (rows.length === 0) {
-        await table.delete(ofDocument);
+        await table.delete(ofDocuments);
         return;
       }
-      // One merge = one commit: matched ids are rewritten, new ids inserted, and this
-      // document's rows missing from `rows` deleted, so a reader sees old or new, never a mix.
-      await table
-        .mergeInsert("id")
-        .whenMatchedUpdateAll()
-        .whenNotMatchedInsertAll()
-        .whenNotMatchedBySourceDelete({ where: ofDocument })
-        .execute(rows);
+      // One merge = one commit for every document of the call: matched ids are rewritten,
+      // new ids inserted, and these documents' rows missing from `rows` deleted, so a reader
+      // sees each document old or new, never a mix.
+      await table.mergeInsert("id").whenMatchedUpdateAll().whenNotMatchedInsertAll().whenNotMatchedBySourceDelete({ where: ofDocuments }).execute(rows);
     },
 
     async deleteDocument(documentId) {
@@ -61,7 +59,7 @@ export function createCollection(name: string, tag: ModelTag, table: Table, cont
       return document;
     },
 
-    async search(vector, options) {
+    async vectorSearch(vector, options) {
       return limitSearch(async () => vectorSearch(table, vector, dims, options, await tuning()));
     },
 
@@ -69,11 +67,7 @@ export function createCollection(name: string, tag: ModelTag, table: Table, cont
       return limitSearch(() => keywordSearch(table, text, options));
     },
 
-    async hybridSearch(text, vector, options) {
-      return limitSearch(async () => hybridSearch(table, text, vector, dims, options, await tuning()));
-    },
-
-    async optimize() {
+    async upkeep() {
       return maintain(table, upkeep);
     },
 
@@ -129,21 +123,8 @@ export async function countDocuments(table: Table): Promise<number> {
   return seen.size;
 }
 
-
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function toRows(documentId: string, chunks: ChunkRecord[], dims: number): Record<string, unknown>[] {
-  if (!Array.isArray(chunks)) throw new InvalidRequestError(`Expected \`chunks\` to be an array, got ${typeof chunks}`);
-  const ids = new Set<string>();
-  return chunks.map((chunk, i) => {
-    const row = toRow(chunk, documentId, dims, i);
-    // Two source rows with one id would make the merge's outcome undefined.
-    if (ids.has(chunk.id)) throw new InvalidRequestError(`Duplicate chunk id \`${chunk.id}\` at chunks[${i}]`);
-    ids.add(chunk.id);
-    return row;
-  });
 }
 
 function checkDocumentId(documentId: string): void {

@@ -84,58 +84,8 @@ export function readModelTag(schema: Schema): ModelTag | undefined {
   return Number.isInteger(dims) && dims > 0 ? { embedModel, dims } : undefined;
 }
 
-const INT32_MAX = 2 ** 31 - 1;
-
-/**
- * Checks a vector against the collection's dimension and returns it in a form
- * LanceDB accepts. A wrong length means the embedder and the collection disagree.
- */
-export function checkVector(vector: unknown, dims: number, what: string): Float32Array | number[] {
-  if (!(vector instanceof Float32Array) && !Array.isArray(vector)) {
-    throw new InvalidRequestError(`Expected ${what} to be a Float32Array or number[], got ${describe(vector)}`);
-  }
-  if (vector.length !== dims) {
-    throw new InvalidRequestError(
-      `Expected ${what} to have ${dims} dimensions (the collection's embedding size), got ${vector.length}: the embedder and the collection disagree`,
-    );
-  }
-  for (let i = 0; i < vector.length; i++) {
-    const value = vector[i];
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      throw new InvalidRequestError(`Expected ${what} to hold finite numbers, got \`${String(value)}\` at index ${i}`);
-    }
-  }
-  return vector;
-}
-
-/** Validates one chunk of `documentId` and converts it to a table row (snake_case columns). */
-export function toRow(chunk: ChunkRecord, documentId: string, dims: number, position: number): Record<string, unknown> {
-  const at = `chunks[${position}]`;
-  if (chunk.documentId !== documentId) {
-    throw new InvalidRequestError(`Expected ${at}.documentId to be \`${documentId}\`, got \`${chunk.documentId}\``);
-  }
-  if (!Number.isInteger(chunk.chunkIndex) || chunk.chunkIndex < 0 || chunk.chunkIndex > INT32_MAX) {
-    throw new InvalidRequestError(`Expected ${at}.chunkIndex to be a whole number >= 0, got \`${chunk.chunkIndex}\``);
-  }
-  // The id format keeps ids unique across documents, so merging on `id` can never touch another document.
-  const expectedId = `${documentId}:${chunk.chunkIndex}`;
-  if (chunk.id !== expectedId) {
-    throw new InvalidRequestError(`Expected ${at}.id to be \`${expectedId}\` (documentId:chunkIndex), got \`${chunk.id}\``);
-  }
-  for (const key of ["page", "pageEnd"] as const) {
-    const value = chunk[key];
-    if (value !== null && (!Number.isInteger(value) || value < 1 || value > INT32_MAX)) {
-      throw new InvalidRequestError(`Expected ${at}.${key} to be a whole number >= 1 or null, got \`${value}\``);
-    }
-  }
-  for (const key of ["source", "title", "heading", "text", "contentHash"] as const) {
-    if (typeof chunk[key] !== "string") {
-      throw new InvalidRequestError(`Expected ${at}.${key} to be a string, got ${describe(chunk[key])}`);
-    }
-  }
-  if (!Number.isFinite(chunk.ingestedAt)) {
-    throw new InvalidRequestError(`Expected ${at}.ingestedAt to be milliseconds since the epoch, got \`${chunk.ingestedAt}\``);
-  }
+/** Converts one chunk, already checked (checks.ts), to a table row (snake_case columns). */
+export function toRow(chunk: ChunkRecord): Record<string, unknown> {
   return {
     id: chunk.id,
     document_id: chunk.documentId,
@@ -147,7 +97,7 @@ export function toRow(chunk: ChunkRecord, documentId: string, dims: number, posi
     chunk_index: chunk.chunkIndex,
     text: chunk.text,
     content_hash: chunk.contentHash,
-    vector: chunk.vector === null ? null : checkVector(chunk.vector, dims, `${at}.vector`),
+    vector: chunk.vector,
     ingested_at: Math.trunc(chunk.ingestedAt),
   };
 }
@@ -189,8 +139,4 @@ export function readChunks(table: ArrowTable): StoredChunk[] {
 
 function nullableNumber(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
-}
-
-function describe(value: unknown): string {
-  return `\`${String(value)}\` (${value === null ? "null" : Array.isArray(value) ? "array" : typeof value})`;
 }

@@ -1,16 +1,18 @@
 /**
- * The three ways askdocs searches a LanceDB collection table: vector (cosine), keyword
- * (BM25 over the full-text index) and hybrid (both, fused in fusion.ts). Hybrid fuses in
- * JS rather than through `query().fullTextSearch().nearestTo().rerank(RRFReranker)`:
+ * The two ways a LanceDB collection table is searched: vector (cosine) and keyword (BM25
+ * over the full-text index). Hybrid search runs both and fuses them above the store
+ * (src/retrieval/), rather than through LanceDB's `fullTextSearch().nearestTo().rerank()`:
  * the same two queries, but the fusion method is ours to choose and measure.
  */
 import type { Table } from "@lancedb/lancedb";
 import type { Table as ArrowTable } from "apache-arrow";
-import { InvalidRequestError } from "../errors.js";
-import { fuse } from "./fusion.js";
-import { DISTANCE_COLUMN, SCALAR_COLUMNS, SCORE_COLUMN, checkVector, column, readChunks } from "./lance-schema.js";
+import { checkSearch, checkVector } from "./checks.js";
+import { DISTANCE_COLUMN, SCALAR_COLUMNS, SCORE_COLUMN, column, readChunks } from "./lance-schema.js";
 import { sqlIn } from "./sql-filter.js";
 import type { SearchHit, SearchOptions } from "./vector-store.js";
+
+/** LanceDB sets no top-k ceiling: this is askdocs's own bound on one search (a candidate pool is at most 150). */
+export const LANCE_MAX_TOP_K = 1000;
 
 /** Query-time settings of the vector index (ignored while a collection has none). */
 export interface VectorQueryTuning {
@@ -20,15 +22,12 @@ export interface VectorQueryTuning {
   refineFactor?: number;
 }
 
-/** The `where` clause of the options; null when the filter admits nothing. */
+/** The `where` clause of the options; null when the filter admits nothing (an empty list). */
 function filterOf(options: SearchOptions): string | undefined | null {
-  const { topK, documentIds, sources } = options;
-  if (!Number.isInteger(topK) || topK < 1) throw new InvalidRequestError(`Expected \`topK\` to be a whole number >= 1, got \`${String(topK)}\``);
+  checkSearch(options, LANCE_MAX_TOP_K);
   const filters: string[] = [];
-  for (const [key, column, list] of [["documentIds", "document_id", documentIds], ["sources", "source", sources]] as const) {
+  for (const [column, list] of [["document_id", options.documentIds], ["source", options.sources]] as const) {
     if (list === undefined) continue;
-    if (!Array.isArray(list) || list.some((item) => typeof item !== "string")) throw new InvalidRequestError(`Expected \`${key}\` to be an array of strings`);
-    // An empty list restricts to nothing, as the contract reads.
     if (list.length === 0) return null;
     filters.push(sqlIn(column, list));
   }
@@ -80,13 +79,4 @@ export async function keywordSearch(table: Table, text: string, options: SearchO
   let search = table.query().fullTextSearch(words, { columns: ["text"] }).select([...SCALAR_COLUMNS, SCORE_COLUMN]).limit(await keywordLimit(table, options.topK));
   if (where) search = search.where(where);
   return hitsOf(await search.toArrow(), SCORE_COLUMN, (s) => s).slice(0, options.topK);
-}
-
-/** Vector and keyword candidates (several times top-k each), fused in fusion.ts. */
-export async function hybridSearch(table: Table, text: string, vector: Float32Array | number[], dims: number, options: SearchOptions, tuning?: VectorQueryTuning): Promise<SearchHit[]> {
-  // A fixed floor on the candidate lists keeps small top-k results the prefix of larger ones:
-  // relative fusion's scores depend on how deep each list goes.
-  const pool = { ...options, topK: Math.max(options.topK * 3, 60) };
-  const [byVector, byKeyword] = await Promise.all([vectorSearch(table, vector, dims, pool, tuning), keywordSearch(table, text, pool)]);
-  return fuse([byVector, byKeyword], options.fusion ?? "relative", options.topK);
 }

@@ -8,6 +8,7 @@ import { InvalidRequestError, ModelMismatchError, NotFoundError } from "../error
 import PQueue from "p-queue";
 import { type CollectionContext, countDocuments, createCollection } from "./lance-collection.js";
 import { chunkSchema, readModelTag } from "./lance-schema.js";
+import { LANCE_MAX_TOP_K } from "./lance-search.js";
 import type { ModelTag } from "./lance-schema.js";
 import { ftsIndex, type UpkeepOptions, type VectorIndexPolicy } from "./lance-upkeep.js";
 import { COLLECTION_NAME } from "./vector-store.js";
@@ -50,6 +51,9 @@ export const DEFAULT_VECTOR_INDEX: VectorIndexPolicy = {
   build: (rows) => Index.ivfRq({ distanceType: "cosine", numPartitions: Math.max(1, Math.round(Math.sqrt(rows))), numBits: 4 }),
   tuning: { nprobes: 40, refineFactor: 2 },
 };
+
+/** The full-text index's ICU tokenizer segments Chinese into words. */
+const LANCE_CAPABILITIES = { keywordSearch: true, segmentsChinese: true, maxTopK: LANCE_MAX_TOP_K, readsOwnWrites: true } as const;
 
 export async function openLanceStore(options: LanceStoreOptions): Promise<VectorStore> {
   const { uri, readConsistencySeconds = 0, indexCacheMiB = 512, metadataCacheMiB = 128 } = options;
@@ -128,6 +132,8 @@ function createLanceStore(connection: Connection, upkeep: UpkeepOptions, maxConc
   }
 
   return {
+    capabilities: LANCE_CAPABILITIES,
+
     async openCollection(name, options) {
       const wanted = checkOpenOptions(options);
       const table = await tableOf(name, options.create === false ? undefined : wanted);

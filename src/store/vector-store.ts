@@ -1,9 +1,11 @@
-import type { FusionMethod } from "./fusion.js";
-
 /**
- * The storage contract the rest of askdocs talks to. The Node build uses LanceDB
- * (lance-store.ts); other runtimes (Workers) provide their own implementation.
- * Nothing here imports a Node-only module.
+ * The storage contract the rest of askdocs talks to, small enough for any backend:
+ * LanceDB on Node (lance-store.ts), an exact in-memory store for fast tests
+ * (memory-store.ts), Vectorize + D1 on Workers. A store writes whole documents, deletes,
+ * lists, counts, and answers two kinds of search: vector (cosine) and keyword. Hybrid
+ * fusion, candidate pools and reranking happen above it, in src/retrieval/. What a
+ * backend can and cannot do is declared in `capabilities`; upkeep (compaction, index
+ * builds) is an optional method. Nothing here imports a Node-only module.
  */
 
 /** One chunk of one document, as stored: enough to cite it. */
@@ -33,7 +35,7 @@ export interface ChunkRecord {
 export type StoredChunk = Omit<ChunkRecord, "vector">;
 
 export interface SearchHit extends StoredChunk {
-  /** Higher is better: cosine similarity (vector), BM25 (keyword) or reciprocal-rank-fusion score (hybrid). */
+  /** Higher is better: cosine similarity (vector), BM25 (keyword), or the fused score (hybrid, src/retrieval/fusion.ts). */
   score: number;
 }
 
@@ -72,8 +74,24 @@ export interface SearchOptions {
   documentIds?: string[];
   /** Restrict to these sources (exact normalised paths). */
   sources?: string[];
-  /** How hybrid search fuses its two lists (default `relative`). */
-  fusion?: FusionMethod;
+}
+
+/** One document's new content: it replaces every chunk stored under `documentId` (none: the document is removed). */
+export interface DocumentWrite {
+  documentId: string;
+  chunks: ChunkRecord[];
+}
+
+/** What a backend can do; the retrieval layer and the HTTP API adapt to it. */
+export interface StoreCapabilities {
+  /** Keyword (full-text) search exists; without it keyword and hybrid modes are refused. */
+  keywordSearch: boolean;
+  /** Keyword search splits Chinese text into words (ICU, a segmenter); false for character n-grams. */
+  segmentsChinese: boolean;
+  /** The largest top-k one search returns; candidate pools are capped to it. */
+  maxTopK: number;
+  /** A write is searchable as soon as it returns; false where the index catches up later (Vectorize). */
+  readsOwnWrites: boolean;
 }
 
 export interface OpenCollectionOptions {
@@ -88,31 +106,30 @@ export interface Collection {
   readonly embedModel: string;
   readonly dims: number;
   /**
-   * Replaces every chunk of `documentId` with `chunks` in one commit: a concurrent
-   * reader sees either the old document or the new one, never a mix or a part.
+   * Replaces each listed document with its new chunks. Each document is written whole or
+   * not at all: a concurrent reader sees its old version or its new one, never a mix or a
+   * part. Backends may commit several documents at once (LanceDB: one commit per call).
    */
-  replaceDocument(documentId: string, chunks: ChunkRecord[]): Promise<void>;
+  writeDocuments(documents: DocumentWrite[]): Promise<void>;
   /** Removes a document; false when it did not exist. */
   deleteDocument(documentId: string): Promise<boolean>;
   listDocuments(): Promise<DocumentInfo[]>;
   getDocument(documentId: string): Promise<DocumentInfo | undefined>;
-  /** Nearest chunks by cosine similarity (chunks without a vector are never returned). */
-  search(vector: Float32Array | number[], options: SearchOptions): Promise<SearchHit[]>;
-  /** Full-text (BM25) search over chunk text, in English and Chinese. */
+  /** The top-k chunks by cosine similarity, best first (chunks without a vector are never returned). */
+  vectorSearch(vector: Float32Array | number[], options: SearchOptions): Promise<SearchHit[]>;
+  /** The top-k chunks by full-text relevance (BM25), best first, in English and Chinese. */
   keywordSearch(text: string, options: SearchOptions): Promise<SearchHit[]>;
-  /** Vector and keyword results fused by reciprocal rank. */
-  hybridSearch(text: string, vector: Float32Array | number[], options: SearchOptions): Promise<SearchHit[]>;
   /**
-   * Upkeep after writes: builds missing indexes (full-text; vector once the collection
-   * is large enough), folds new rows into them, compacts fragments and removes old
-   * versions by the store's policy. Readers are never blocked.
+   * Optional upkeep after writes, for backends that need it: build missing indexes, fold
+   * new rows into them, compact, remove old versions. Readers are never blocked.
    */
-  optimize(): Promise<MaintenanceReport>;
+  upkeep?(): Promise<MaintenanceReport>;
   /** Number of chunks. */
   count(): Promise<number>;
 }
 
 export interface VectorStore {
+  readonly capabilities: StoreCapabilities;
   /** Opens (and by default creates) a collection; refuses one built by another embedding model. */
   openCollection(name: string, options: OpenCollectionOptions): Promise<Collection>;
   /** Opens an existing collection with the model that built it, for work that compares no vectors (keyword search, listing, deleting). */

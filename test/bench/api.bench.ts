@@ -34,11 +34,12 @@ import { cpus, freemem, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { buildMessages } from "../../src/rag/prompt.js";
+import { buildMessages } from "../../src/answer/prompt.js";
 import { DEFAULT_VECTOR_INDEX, openLanceStore } from "../../src/store/lance-store.js";
 import type { ChunkRecord, Collection } from "../../src/store/vector-store.js";
 import { fakeEmbedding, startFakeProvider } from "../fake-provider/index.js";
 import { type RunningServer, childEnv, readSse, runIngestCommand, startServer } from "../helpers/server.js";
+import { hybridSearch } from "../../src/retrieval/retrieve.js";
 
 // autocannon ships no types; these are the fields used here.
 interface Histogram {
@@ -174,7 +175,7 @@ async function seed(collection: Collection, chunks: number, seedValue: number): 
     });
     embedMs += performance.now() - started;
     started = performance.now();
-    await collection.replaceDocument(documentId, records);
+    await collection.writeDocuments([{ documentId: documentId, chunks: records }]);
     writes.push(performance.now() - started);
     writeMs += writes.at(-1)!;
     if (doc % 10 === 9) process.stderr.write(`  seeded ${(doc + 1) * PER_DOCUMENT} chunks\r`);
@@ -224,7 +225,7 @@ try {
   if (counted !== options.chunks) throw new Error(`seeded ${counted} chunks, expected ${options.chunks}`);
 
   const upkeepStarted = performance.now();
-  const upkeep = await big.optimize();
+  const upkeep = await big.upkeep!();
   const indexNote = `optimize() as after ingest, ${((performance.now() - upkeepStarted) / 1000).toFixed(1)} s: ${upkeep.createdIndexes.join(", ") || "no new index"}, ${upkeep.compactedFragments} fragments compacted; vector search ${options.index ? "through the IVF-PQ index" : "brute force (no vector index; --index builds it)"}`;
 
   print(`\naskdocs API benchmark · node ${process.version} · ${cpus().length} CPUs`);
@@ -295,7 +296,7 @@ try {
       const query = QUERIES[(i + QUERIES.length) % QUERIES.length]!;
       const started = performance.now();
       const vector = fakeEmbedding(query);
-      await (mode === "vector" ? collection.search(vector, { topK: TOP_K }) : collection.hybridSearch(query, vector, { topK: TOP_K }));
+      await (mode === "vector" ? collection.vectorSearch(vector, { topK: TOP_K }) : hybridSearch(collection, query, vector, { topK: TOP_K, maxTopK: 1000, fusion: "relative" }));
       if (i >= 0) times.push(performance.now() - started);
     }
     return { p50: median(times), p99: quantile(times, 0.99) };
@@ -336,7 +337,7 @@ try {
   };
   /** What the fake itself takes: an embedding round trip, and a chat stream's first chunk for a prompt of the real size. */
   const fakeCosts = async (question: string, collection: Collection) => {
-    const hits = await collection.search(fakeEmbedding(question), { topK: TOP_K });
+    const hits = await collection.vectorSearch(fakeEmbedding(question), { topK: TOP_K });
     const headers = { "content-type": "application/json", authorization: "Bearer test-key" };
     const embed: number[] = [];
     const chat: number[] = [];

@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { openLanceStore } from "../../src/store/lance-store.js";
 import type { ChunkRecord, Collection } from "../../src/store/vector-store.js";
 import { ExactTopK, batchesOf, EmbeddingModel, prng, queryVectors, recallAt } from "./vectors.js";
+import { hybridSearch } from "../../src/retrieval/retrieve.js";
 
 const { values } = parseArgs({ options: { sizes: { type: "string", default: "100000,1000000" }, queries: { type: "string", default: "200" }, "doc-size": { type: "string", default: "2000" } } });
 const sizes = values.sizes.split(",").map(Number);
@@ -58,7 +59,7 @@ async function measure(collection: Collection, queries: Float32Array[], exact: E
     const recalls: number[] = [];
     for (let q = 0; q < queries.length; q++) {
       const text = textOf(10_000_000 + q).split(" ").slice(0, 5).join(" ");
-      const [hits, ms] = await timed(() => (mode === "vector" ? collection.search(queries[q]!, { topK: K }) : collection.hybridSearch(text, queries[q]!, { topK: K })));
+      const [hits, ms] = await timed(() => (mode === "vector" ? collection.vectorSearch(queries[q]!, { topK: K }) : hybridSearch(collection, text, queries[q]!, { topK: K, maxTopK: 1000, fusion: "relative" })));
       latencies.push(ms);
       if (mode === "vector") recalls.push(recallAt(hits.map((h) => chunkIndex(h.id)), exact.top(q)));
     }
@@ -98,12 +99,12 @@ async function main() {
           vector: batch.data.subarray(r * DIMS, (r + 1) * DIMS),
           ingestedAt: 0,
         }));
-        await collection.replaceDocument(doc, pending);
+        await collection.writeDocuments([{ documentId: doc, chunks: pending }]);
       }
       const seedMs = performance.now() - t0;
       console.log(`  seeded in ${(seedMs / 1000).toFixed(1)} s; peak RSS so far ${mb(rssPeak())}`);
       await measure(collection, queries, exact, size, "no index", rows);
-      const [report, buildMs] = await timed(() => collection.optimize());
+      const [report, buildMs] = await timed(() => collection.upkeep!());
       builds.push(`| ${size.toLocaleString()} | ${(seedMs / 1000).toFixed(0)} s | ${report.createdIndexes.join(", ") || "none"} | ${(buildMs / 1000).toFixed(1)} s | ${mb(rssPeak())} |`);
       console.log(`  upkeep (${report.createdIndexes.join(", ") || "no new index"}) in ${(buildMs / 1000).toFixed(1)} s; peak RSS ${mb(rssPeak())}`);
       await measure(collection, queries, exact, size, "indexed", rows);

@@ -33,7 +33,7 @@ export async function readChunks(uri: string, collection = "default"): Promise<S
     if (!opened) return undefined;
     const count = await opened.count();
     if (count === 0) return [];
-    const hits = await opened.search(new Array<number>(E5.dims).fill(1 / Math.sqrt(E5.dims)), { topK: count });
+    const hits = await opened.vectorSearch(new Array<number>(E5.dims).fill(1 / Math.sqrt(E5.dims)), { topK: count });
     if (hits.length !== count) throw new Error(`read ${hits.length} of ${count} rows`);
     return hits.map(({ score: _score, ...chunk }) => chunk).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   } finally {

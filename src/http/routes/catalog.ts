@@ -1,15 +1,15 @@
-import { Hono } from "hono";
-import type { AppDeps } from "../app.js";
-
 /** `GET /v1/collections` and `GET /v1/models`: what can be searched and which chat models can answer. */
+import { Hono } from "hono";
+import type { Runtime } from "../../runtime/runtime.js";
+
 const NOT_CHAT = /embed|rerank|ranking|retriever|bge-|clip|parse|ocr|guard|reward/i;
 /** Catalogues change rarely; listing them on every call would spend the provider's request budget. */
 const LIST_TTL_MS = 10 * 60_000;
 
-export function catalogRoutes(deps: AppDeps) {
+export function catalogRoutes(deps: Runtime) {
   const app = new Hono();
   const listed = new Map<string, { at: number; ids: string[] }>();
-  const chatIds = async (provider: Parameters<AppDeps["providers"]["listModels"]>[0], signal: AbortSignal) => {
+  const chatIds = async (provider: Parameters<Runtime["providers"]["listModels"]>[0], signal: AbortSignal) => {
     const hit = listed.get(provider);
     if (hit && Date.now() - hit.at < LIST_TTL_MS) return hit.ids;
     const ids = (await deps.providers.listModels(provider, signal)).filter((id) => !NOT_CHAT.test(id));

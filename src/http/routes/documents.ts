@@ -1,31 +1,31 @@
-import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { collectionName, collectionQuery, documentPath } from "../schemas.js";
-import { AppError, InvalidRequestError, NotFoundError } from "../../errors.js";
-import { detectFormat, LoadError } from "../../../ingest/loaders/index.js";
-import { ingestFiles } from "../../../ingest/pipeline.js";
-import type { Collection } from "../../store/vector-store.js";
-import type { AppDeps } from "../app.js";
-import { pathParams, queryParams } from "../validate.js";
-
 /**
  * `POST /v1/documents` runs one uploaded file through the same pipeline as the ingest
  * command (re-uploading a name replaces that document); `GET` lists, `DELETE` removes.
  */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { AppError, InvalidRequestError, NotFoundError } from "../../errors.js";
+import type { Runtime } from "../../runtime/runtime.js";
+import type { Collection } from "../../store/vector-store.js";
+import { collectionName, collectionQuery, documentPath } from "../schemas.js";
+import { pathParams, queryParams } from "../validate.js";
+
 const uploadName = (name: string) => name.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f]/g, "").trim().slice(0, 255);
 
 /** Uploads come one by one: index upkeep waits for a quiet moment instead of running per file. */
 const UPKEEP_DELAY_MS = 10_000;
 
-export function documentRoutes(deps: AppDeps) {
+export function documentRoutes(deps: Runtime) {
   const maxBytes = deps.config.MAX_UPLOAD_MB * 1024 * 1024;
   const app = new Hono();
   const upkeepTimers = new Map<string, ReturnType<typeof setTimeout>>();
   const scheduleUpkeep = (collection: Collection) => {
+    const { upkeep } = collection;
+    if (!upkeep) return;
     clearTimeout(upkeepTimers.get(collection.name));
     const timer = setTimeout(() => {
       upkeepTimers.delete(collection.name);
-      collection.optimize().then(
+      upkeep.call(collection).then(
         (r) => deps.logger.info("index upkeep", { collection: collection.name, created: r.createdIndexes.join(",") || undefined, compacted: r.compactedFragments, ms: r.durationMs }),
         (error: Error) => deps.logger.warn("index upkeep failed", { collection: collection.name, error: error.message }),
       );
@@ -53,20 +53,12 @@ export function documentRoutes(deps: AppDeps) {
       const collection = collectionName.safeParse(typeof form.collection === "string" && form.collection !== "" ? form.collection : undefined);
       if (!collection.success) throw new InvalidRequestError(`Invalid collection: ${collection.error.issues[0]!.message}`, [{ path: "collection", message: collection.error.issues[0]!.message }]);
       const name = uploadName(file.name);
-      if (!name || !detectFormat(name)) throw new LoadError("unsupported", `Unsupported file type "${name}": askdocs reads .pdf, .md, .markdown, .html, .htm, .txt and .text.`);
+      deps.ingest.assertSupported(name);
       if (file.size > maxBytes) throw new AppError(413, "payload_too_large", `Upload too large: the limit is ${deps.config.MAX_UPLOAD_MB} MB (MAX_UPLOAD_MB).`);
       // Without an embedder the chunks are stored for keyword search, in a collection tagged
       // with the configured model so that a later ingest can add their vectors.
-      const { embedder } = deps.providers;
       const target = await deps.store.openCollection(collection.data, { embedModel: deps.config.EMBED_MODEL, dims: deps.ingest.dims });
-      const report = await ingestFiles([{ source: name, size: file.size, read: async () => new Uint8Array(await file.arrayBuffer()) }], {
-        collectionName: collection.data,
-        collection: target,
-        embedder,
-        chunkOptions: deps.ingest.chunkOptions,
-        settingsKey: deps.ingest.settingsKey,
-        signal: c.req.raw.signal,
-      });
+      const report = await deps.ingest.ingest(collection.data, target, [{ source: name, size: file.size, read: async () => new Uint8Array(await file.arrayBuffer()) }], { signal: c.req.raw.signal });
       const outcome = report.files[0]!;
       if (outcome.status === "failed") throw new AppError(outcome.httpStatus ?? 422, outcome.code ?? "ingest_failed", `${name}: ${outcome.reason}`);
       if (outcome.status === "ingested") scheduleUpkeep(target);

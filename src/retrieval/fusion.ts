@@ -1,5 +1,3 @@
-import type { SearchHit } from "./vector-store.js";
-
 /**
  * Hybrid search fuses a vector and a keyword result list. Two methods:
  * - `relative` (default): each list's scores min-max normalised to 0..1 and summed
@@ -9,6 +7,8 @@ import type { SearchHit } from "./vector-store.js";
  * Measured with `npm run eval` on XQuAD (en, zh, with and without typos) and CMRC 2018:
  * relative fusion beat RRF on every set (figures in the README).
  */
+import type { SearchHit } from "../store/vector-store.js";
+
 export type FusionMethod = "relative" | "rrf";
 
 const RRF_K = 60;

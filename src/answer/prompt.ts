@@ -1,11 +1,12 @@
-import type { ChatMessage } from "../providers/chat.js";
-import type { SearchHit } from "../store/vector-store.js";
-
 /**
  * The grounded prompt: numbered sources, answer only from them, cite as [n], say so
  * when they do not hold the answer, answer in the question's language. Sources carry
- * their text only; titles, pages and paths go to the caller in the citations.
+ * their text only; titles, pages and paths go to the caller in the citations. Earlier
+ * turns of a conversation go between the system prompt and the sourced question.
  */
+import type { ChatMessage } from "../providers/chat.js";
+import type { SearchHit } from "../store/vector-store.js";
+
 const CJK = /[\u3400-\u9fff\uf900-\ufaff]/gu;
 const LATIN_WORD = /[A-Za-z]+/g;
 
@@ -25,10 +26,11 @@ const SYSTEM_EN = [
 
 const SYSTEM_ZH = `${SYSTEM_EN} 问题是中文的，请用中文回答，并用 [1] 这样的编号标注引用。`;
 
-export function buildMessages(question: string, hits: SearchHit[]): ChatMessage[] {
+export function buildMessages(question: string, hits: SearchHit[], history: ChatMessage[] = []): ChatMessage[] {
   const sources = hits.map((hit, i) => `[${i + 1}] ${hit.text.replace(/\s*\n\s*/g, " ").trim()}`).join("\n\n");
   return [
     { role: "system", content: isChineseText(question) ? SYSTEM_ZH : SYSTEM_EN },
+    ...history,
     { role: "user", content: `Sources:\n${sources}\n\nQuestion: ${question.trim()}` },
   ];
 }

@@ -1,16 +1,17 @@
+/**
+ * Finds the passages for a question, over any store that meets the contract. Hybrid
+ * (vector + BM25, fused by relative score in fusion.ts) when an embedding provider is
+ * configured, keyword-only when not. The question is embedded as a *query* (e5 is
+ * asymmetric) with the model the collection was built with: opening the collection
+ * refuses a mismatch. With a reranker, several times top-k candidates are reranked; if
+ * the reranker fails, the fused order stands and the result says so. No HTTP types here.
+ */
 import { NotConfiguredError } from "../errors.js";
 import type { Embedder } from "../providers/embed.js";
 import type { Reranker } from "../providers/rerank.js";
-import type { FusionMethod } from "../store/fusion.js";
-import { type Collection, type SearchHit, type SearchMode, type VectorStore } from "../store/vector-store.js";
+import type { Collection, SearchHit, SearchMode, VectorStore } from "../store/vector-store.js";
+import { type FusionMethod, fuse } from "./fusion.js";
 
-/**
- * Finds the passages for a question. Hybrid (vector + BM25, fused by rank) when an
- * embedding provider is configured, keyword-only when not. The question is embedded as
- * a *query* (e5 is asymmetric) with the model the collection was built with: opening the
- * collection refuses a mismatch. With a reranker, several times top-k candidates are
- * reranked; if the reranker fails, the fused order stands and the result says so.
- */
 export interface RetrieveOptions {
   store: VectorStore;
   embedder: Embedder | undefined;
@@ -55,9 +56,14 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
   if (mode !== "keyword" && !embedder) {
     throw new NotConfiguredError(`${mode} search needs an embedding provider. ${options.embedderMissing ?? ""} Keyword search works without one: use "mode": "keyword".`.trim());
   }
-  const collection = await openForSearch(options.store, options.collection, embedder);
+  const { store } = options;
+  if (mode !== "vector" && !store.capabilities.keywordSearch) {
+    throw new NotConfiguredError(`${mode} search needs keyword search, which this store does not offer: use "mode": "vector".`);
+  }
+  const collection = await openForSearch(store, options.collection, embedder);
   const useReranker = reranker && options.rerank !== false ? reranker : undefined;
-  const pool = useReranker ? Math.min(100, Math.max(options.topK * RERANK_POOL, 20)) : options.topK;
+  const maxTopK = store.capabilities.maxTopK;
+  const pool = useReranker ? Math.min(100, maxTopK, Math.max(options.topK * RERANK_POOL, 20)) : options.topK;
   const call = { signal: options.signal, maxQueueWaitMs: options.maxQueueWaitMs };
   // The first provider call announces the ones that follow it (reranking, the caller's answer).
   const followUps = (options.followUps ?? 0) + (useReranker ? 1 : 0);
@@ -67,8 +73,8 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
     mode === "keyword"
       ? collection.keywordSearch(options.query, { topK })
       : mode === "vector"
-        ? collection.search(vector!, { topK })
-        : collection.hybridSearch(options.query, vector!, { topK, ...(options.fusion ? { fusion: options.fusion } : {}) });
+        ? collection.vectorSearch(vector!, { topK })
+        : hybridSearch(collection, options.query, vector!, { topK, maxTopK, fusion: options.fusion ?? "relative" });
   const hits = await search(pool);
   if (!useReranker || hits.length === 0) return { hits: hits.slice(0, options.topK), mode };
 
@@ -82,6 +88,17 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
     // without the reranker returns (relative fusion normalises each list over its depth).
     return { hits: await search(options.topK), mode, rerank: { model: useReranker.model, applied: false, error: (error as Error).message } };
   }
+}
+
+/**
+ * Vector and keyword candidates, fused. A fixed floor on the candidate lists keeps a small
+ * top-k result the prefix of a larger one: relative fusion's scores depend on how deep
+ * each list goes. The pool is capped by the store's largest top-k.
+ */
+export async function hybridSearch(collection: Collection, text: string, vector: Float32Array | number[], options: { topK: number; maxTopK: number; fusion: FusionMethod }): Promise<SearchHit[]> {
+  const pool = { topK: Math.min(options.maxTopK, Math.max(options.topK * 3, 60)) };
+  const [byVector, byKeyword] = await Promise.all([collection.vectorSearch(vector, pool), collection.keywordSearch(text, pool)]);
+  return fuse([byVector, byKeyword], options.fusion, options.topK);
 }
 
 /**
