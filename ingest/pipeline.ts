@@ -1,9 +1,10 @@
 /**
  * The ingest pipeline, shared by the command and HTTP uploads: read → hash → (skip if
- * unchanged) → load → chunk → embed → write. Parsing runs ahead of the embedder, and
- * batches mix chunks of several documents, so the provider's requests-per-minute
- * ceiling stays full. Each document is written in one commit once all its vectors are
- * in: a document is stored whole or not at all. Runtime-agnostic: files come as readers.
+ * unchanged) → parse → chunk → embed → write. Files are parsed ahead of the embedder (by
+ * the injected parser: in this thread, or a worker pool on Node), and batches mix chunks
+ * of several documents, so the provider's requests-per-minute ceiling stays full.
+ * Finished documents are written several per commit (group-writer.ts), each whole or not
+ * at all. Runtime-agnostic: files come as readers.
  */
 import type { Embedder } from "../src/providers/embed.js";
 import { AppError } from "../src/errors.js";
@@ -12,7 +13,8 @@ import type { FileOutcome, IngestProgress, IngestReport, IngestRunOptions, Sourc
 import type { ChunkRecord, Collection, DocumentInfo } from "../src/store/vector-store.js";
 import { type Chunk, type ChunkOptions, chunkDocument } from "./chunk.js";
 import { contentHash, documentId } from "./identity.js";
-import { loadDocument } from "./loaders/index.js";
+import { createGroupWriter } from "./group-writer.js";
+import { type DocumentParser, createInlineParser } from "./document-parser.js";
 
 export type { FileOutcome, FileStatus, IngestProgress, IngestReport, SourceFile } from "../src/runtime/ingest-service.js";
 
@@ -35,7 +37,14 @@ export interface IngestOptions extends IngestRunOptions {
   settingsKey: string;
   /** Time limit for loading one file (default 60000). */
   loadTimeoutMs?: number;
+  /** Parses files (default: in this thread). */
+  parser?: DocumentParser | undefined;
 }
+
+/** Up to this many files, their stored versions are looked up one by one instead of listing the collection. */
+const LOOKUP_ONE_BY_ONE = 16;
+/** Parsing pauses while this much finished work waits for its commit. */
+const MAX_PENDING_WRITE_BYTES = 64 * 1024 * 1024;
 
 interface PendingDoc {
   file: SourceFile;
@@ -67,7 +76,7 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
   let chunksWritten = 0;
   let fatal: ProviderError | undefined;
 
-  const existing = new Map<string, DocumentInfo>((collection ? await collection.listDocuments() : []).map((d) => [d.documentId, d]));
+  const existing = await storedDocuments(files, options);
 
   const finish = (doc: { file: SourceFile }, outcome: FileOutcome) => {
     outcomes.push(outcome);
@@ -83,33 +92,36 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
     finish(doc, { source: doc.file.source, status: "failed", documentId: doc.id, ...why });
   };
 
-  // Writes are serialised: one commit per document, in completion order.
-  let writes = Promise.resolve();
+  const writer = collection
+    ? createGroupWriter<PendingDoc>({
+        collection,
+        onWritten(doc, written) {
+          chunksWritten += written.chunks.length;
+          finish(doc, { source: doc.file.source, status: "ingested", documentId: doc.id, chunks: written.chunks.length });
+        },
+        onFailed(doc, error) {
+          fail(doc, { ...failure(error), reason: `could not write to the store: ${(error as Error).message}` });
+        },
+      })
+    : undefined;
   const write = (doc: PendingDoc) => {
-    writes = writes.then(async () => {
-      const ingestedAt = Date.now();
-      const records: ChunkRecord[] = doc.chunks.map((c, i) => ({
-        id: `${doc.id}:${c.index}`,
-        documentId: doc.id,
-        source: doc.file.source,
-        title: doc.title,
-        page: c.page,
-        pageEnd: c.pageEnd !== null && c.pageEnd !== c.page ? c.pageEnd : null,
-        heading: c.heading,
-        chunkIndex: c.index,
-        text: c.text,
-        contentHash: doc.hash,
-        vector: doc.vectors[i] ?? null,
-        ingestedAt,
-      }));
-      try {
-        await collection!.writeDocuments([{ documentId: doc.id, chunks: records }]);
-        chunksWritten += records.length;
-        finish(doc, { source: doc.file.source, status: "ingested", documentId: doc.id, chunks: records.length });
-      } catch (error) {
-        fail(doc, { ...failure(error), reason: `could not write to the store: ${(error as Error).message}` });
-      }
-    });
+    const ingestedAt = Date.now();
+    const records: ChunkRecord[] = doc.chunks.map((c, i) => ({
+      id: `${doc.id}:${c.index}`,
+      documentId: doc.id,
+      source: doc.file.source,
+      title: doc.title,
+      page: c.page,
+      pageEnd: c.pageEnd !== null && c.pageEnd !== c.page ? c.pageEnd : null,
+      heading: c.heading,
+      chunkIndex: c.index,
+      text: c.text,
+      contentHash: doc.hash,
+      vector: doc.vectors[i] ?? null,
+      ingestedAt,
+    }));
+    doc.vectors = []; // the records hold them now
+    writer!.add(doc, { documentId: doc.id, chunks: records });
   };
 
   const inflight = new Set<Promise<void>>();
@@ -162,9 +174,16 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
     }
   };
 
-  for (const file of files) {
+  // Parsing runs ahead: the next files are read and parsed while this one is embedded.
+  const parser = options.parser ?? createInlineParser();
+  const lookahead = parser.concurrency + 1;
+  const ahead: Promise<Prepared | FileOutcome>[] = [];
+  for (let i = 0; i < files.length; i++) {
     if (fatal || options.signal?.aborted) break;
-    const prepared = await prepare(file, options, existing);
+    for (let j = i; j < Math.min(files.length, i + lookahead); j++) ahead[j] ??= prepare(files[j]!, options, parser, existing);
+    const file = files[i]!;
+    const prepared = await ahead[i]!;
+    delete ahead[i];
     if ("status" in prepared) {
       finish({ file }, prepared);
       continue;
@@ -173,6 +192,8 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
       finish({ file }, { source: file.source, status: "ingested", documentId: prepared.id, chunks: prepared.chunks.length });
       continue;
     }
+    // Back-pressure: finished documents waiting for their commit bound the memory too.
+    await writer!.below(MAX_PENDING_WRITE_BYTES);
     const doc: PendingDoc = { ...prepared, file, vectors: new Array(prepared.chunks.length), remaining: prepared.chunks.length, failed: false };
     if (!embedder) {
       write(doc); // keyword-only: stored without vectors
@@ -181,9 +202,11 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
     buffer.push(...doc.chunks.map((_, index) => ({ doc, index })));
     await flush(false);
   }
+  // Parses started ahead of an interruption are left to finish on their own.
+  for (const pending of ahead) void pending?.catch(() => undefined);
   if (!fatal) await flush(true);
   while (inflight.size > 0) await Promise.race(inflight);
-  await writes;
+  await writer?.drain();
 
   if (fatal || options.signal?.aborted) {
     const why = fatal ? { ...failure(fatal), reason: `not ingested: ${fatal.message}` } : { reason: "not ingested: interrupted" };
@@ -201,8 +224,21 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
 
 type Prepared = { id: string; hash: string; title: string; chunks: Chunk[] };
 
-/** Read, hash, compare, load and chunk one file; an outcome when there is nothing to embed. */
-async function prepare(file: SourceFile, options: IngestOptions, existing: Map<string, DocumentInfo>): Promise<Prepared | FileOutcome> {
+/**
+ * What is stored for these files: looked up one by one for a few files (an upload into a
+ * large collection), else listed once; nothing to read in an empty or missing collection.
+ */
+async function storedDocuments(files: SourceFile[], options: IngestOptions): Promise<Map<string, DocumentInfo>> {
+  const { collection } = options;
+  if (!collection || (await collection.count()) === 0) return new Map();
+  if (files.length > LOOKUP_ONE_BY_ONE) return new Map((await collection.listDocuments()).map((d) => [d.documentId, d]));
+  const ids = await Promise.all(files.map((f) => documentId(options.collectionName, f.source)));
+  const found = await Promise.all(ids.map((id) => collection.getDocument(id)));
+  return new Map(found.filter((d) => d !== undefined).map((d) => [d.documentId, d]));
+}
+
+/** Read, hash, compare, parse and chunk one file; an outcome when there is nothing to embed. */
+async function prepare(file: SourceFile, options: IngestOptions, parser: DocumentParser, existing: Map<string, DocumentInfo>): Promise<Prepared | FileOutcome> {
   const id = await documentId(options.collectionName, file.source);
   try {
     const bytes = await file.read();
@@ -212,7 +248,7 @@ async function prepare(file: SourceFile, options: IngestOptions, existing: Map<s
     if (stored && stored.contentHash === hash && stored.chunks > 0 && (!options.embedder || stored.embedded === stored.chunks)) {
       return { source: file.source, status: "unchanged", documentId: id, chunks: stored.chunks };
     }
-    const doc = await loadDocument(bytes, file.source, { timeoutMs: options.loadTimeoutMs ?? 60_000 });
+    const doc = await parser.parse(bytes, file.source, { timeoutMs: options.loadTimeoutMs ?? 60_000 });
     const chunks = chunkDocument(doc, options.chunkOptions);
     if (chunks.length === 0) return { source: file.source, status: "failed", documentId: id, reason: "no text to index" };
     return { id, hash, title: doc.title, chunks };

@@ -5,12 +5,14 @@
  * like everything a Worker bundles, it imports nothing Node-only.
  */
 import { detectFormat, LoadError } from "../../ingest/loaders/index.js";
+import { type DocumentParser, createInlineParser } from "../../ingest/document-parser.js";
 import { ingestFiles } from "../../ingest/pipeline.js";
 import { ingestSettings } from "../../ingest/settings.js";
 import { answer } from "../answer/answer.js";
 import type { Config } from "../config.js";
 import { type Logger, silentLogger } from "../logger.js";
 import { embedModelProfile } from "../providers/embed-models.js";
+import type { ImageTextReader } from "../providers/ocr.js";
 import { type CreateProvidersOptions, createProviders } from "../providers/registry.js";
 import { retrieve } from "../retrieval/retrieve.js";
 import type { VectorStore } from "../store/vector-store.js";
@@ -24,6 +26,11 @@ export interface CreateRuntimeOptions {
   logger?: Logger;
   /** Provider transport settings (an injected fetch, shorter back-offs in tests). */
   providers?: Omit<CreateProvidersOptions, "logger" | "countTokens">;
+  /**
+   * Makes the parser ingest uses, given the OCR reader when OCR_MODEL is configured.
+   * Default: parsing in this thread, without OCR. Node injects a worker pool (node-runtime.ts).
+   */
+  createParser?: (ocr: ImageTextReader | undefined) => DocumentParser;
 }
 
 const SUPPORTED = ".pdf, .md, .markdown, .html, .htm, .txt and .text";
@@ -33,6 +40,7 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
   const logger = options.logger ?? silentLogger;
   const settings = ingestSettings(embedModelProfile(config.EMBED_MODEL));
   const providers = createProviders(config, { ...options.providers, logger, countTokens: settings.countTokens });
+  const parser = options.createParser ? options.createParser(providers.ocr) : createInlineParser();
   const retrievalParts = {
     store,
     embedder: providers.embedder,
@@ -48,7 +56,7 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
       if (!name || !detectFormat(name)) throw new LoadError("unsupported", `Unsupported file type "${name}": askdocs reads ${SUPPORTED}.`);
     },
     ingest(collectionName, collection, files, run = {}) {
-      return ingestFiles(files, { ...run, collectionName, collection, embedder: providers.embedder, chunkOptions: settings.chunkOptions, settingsKey: settings.settingsKey });
+      return ingestFiles(files, { ...run, collectionName, collection, embedder: providers.embedder, chunkOptions: settings.chunkOptions, settingsKey: settings.settingsKey, parser });
     },
   };
 
@@ -60,6 +68,9 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
     ingest,
     search: (request) => retrieve({ ...retrievalParts, ...request }),
     answer: (request) => answer({ ...retrievalParts, providers, contextTokens: config.CONTEXT_TOKENS }, request),
-    close: () => store.close(),
+    close: async () => {
+      await parser.close();
+      await store.close();
+    },
   };
 }

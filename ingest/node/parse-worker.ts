@@ -5,7 +5,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { LoadError, loadDocument } from "../loaders/index.js";
-import { createPageOcr } from "../ocr/page-ocr.js";
+import { createPageOcr } from "./page-ocr.js";
 import type { FromWorker, ToWorker } from "./parse-pool.js";
 
 const port = parentPort!;

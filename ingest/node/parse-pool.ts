@@ -14,8 +14,8 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { LoadError, type LoadFailure, detectFormat, loadDocument } from "../loaders/index.js";
 import type { LoadedDocument } from "../loaders/types.js";
-import type { ImageReader } from "../ocr/page-ocr.js";
-import type { DocumentParser } from "./document-parser.js";
+import type { ImageReader } from "./page-ocr.js";
+import type { DocumentParser } from "../document-parser.js";
 
 export type ToWorker =
   | { type: "parse"; bytes: Uint8Array; name: string; timeoutMs: number; ocr: boolean }

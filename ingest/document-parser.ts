@@ -4,8 +4,8 @@
  * that the Node entry points inject (parse-pool.ts), so that PDF parsing neither
  * blocks the HTTP server's event loop nor outlives its time limit.
  */
-import { type LoadOptions, loadDocument } from "../loaders/index.js";
-import type { LoadedDocument } from "../loaders/types.js";
+import { type LoadOptions, loadDocument } from "./loaders/index.js";
+import type { LoadedDocument } from "./loaders/types.js";
 
 export interface DocumentParser {
   /** Files worth parsing at once: the pipeline reads this far ahead. */
