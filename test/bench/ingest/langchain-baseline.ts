@@ -7,7 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { watchPeakRss } from "./peak-rss.js";
@@ -24,6 +24,8 @@ const PACKAGE = {
     "@langchain/openai": "1.5.8",
     "@langchain/community": "1.1.29",
     "@lancedb/lancedb": "0.19.1",
+    // LanceDB's peer, skipped by --legacy-peer-deps.
+    "apache-arrow": "18.1.0",
     "pdf-parse": "1.1.1",
   },
   // community's @langchain/classic would resolve to a line that needs openai 7 (Node 22).
@@ -70,9 +72,12 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number): P
 
 /** Installs the baseline once (kept between runs); an error says why it could not be. */
 export async function ensureBaseline(timeoutMs = 600_000): Promise<void> {
-  if (existsSync(path.join(BASELINE_DIR, "node_modules", "@langchain", "community", "package.json"))) return;
+  const manifest = `${JSON.stringify(PACKAGE, null, 2)}\n`;
+  const manifestFile = path.join(BASELINE_DIR, "package.json");
+  const installed = existsSync(path.join(BASELINE_DIR, "node_modules", "@langchain", "community", "package.json"));
+  if (installed && (await readFile(manifestFile, "utf8").catch(() => "")) === manifest) return;
   await mkdir(BASELINE_DIR, { recursive: true });
-  await writeFile(path.join(BASELINE_DIR, "package.json"), `${JSON.stringify(PACKAGE, null, 2)}\n`);
+  await writeFile(manifestFile, manifest);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
   const install = await run(npm, ["install", "--no-audit", "--no-fund", "--legacy-peer-deps"], BASELINE_DIR, timeoutMs);
   if (install.code !== 0) throw new Error(`npm install of the LangChain baseline failed (exit ${install.code}):\n${install.output.slice(-2000)}`);
