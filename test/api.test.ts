@@ -1,3 +1,8 @@
+/**
+ * End to end: the real ingest command seeds a real LanceDB directory, the real server runs
+ * as a child process, and the fake provider (in this process) stands in for NIM. Documents
+ * are XQuAD articles (CC BY-SA 4.0, test/fixtures/qa) in English and Chinese.
+ */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,12 +13,7 @@ import { openLanceStore } from "../src/store/lance-store.js";
 import { type FakeProvider, type RecordedRequest, startFakeProvider } from "./fake-provider/index.js";
 import { type RunningServer, type SseEvent, childEnv, readSse, runIngestCommand, startServer, until } from "./helpers/server.js";
 
-/**
- * End to end: the real ingest command seeds a real LanceDB directory, the real server runs
- * as a child process, and the fake provider (in this process) stands in for NIM. Documents
- * are XQuAD articles (CC BY-SA 4.0, ../shared/data/qa) in English and Chinese.
- */
-const SHARED_DATA = fileURLToPath(new URL("../../shared/data/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 /** Warsaw, Nikola Tesla, Steam engine, Oxygen: the same articles in both languages. */
 const ARTICLES = [1, 3, 11, 12];
 /** XQuAD question ids whose answer sentence the fake's extractive "model" finds, in both languages. */
@@ -126,7 +126,7 @@ async function writeCorpus(dir: string, lang: Lang): Promise<void> {
 
 beforeAll(async () => {
   for (const lang of ["en", "zh"] as const) {
-    squads[lang] = JSON.parse(await readFile(path.join(SHARED_DATA, "qa", `xquad-part1.${lang}.json`), "utf8")) as Squad;
+    squads[lang] = JSON.parse(await readFile(path.join(FIXTURES, "qa", `xquad-part1.${lang}.json`), "utf8")) as Squad;
   }
   fake = await startFakeProvider({ flavor: "nim", apiKey: NIM_KEY });
   root = await mkdtemp(path.join(tmpdir(), "askdocs-api-"));
@@ -492,7 +492,7 @@ describe("the main server", () => {
     });
 
     it("422 for an encrypted PDF and for a PDF with no text layer", async () => {
-      const pdf = (name: string) => readFile(path.join(SHARED_DATA, "pdfs", name)).then((b) => new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
+      const pdf = (name: string) => readFile(path.join(FIXTURES, "pdfs", name)).then((b) => new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
       const encrypted = await expectError(await upload(await pdf("005-libreoffice-writer-password_libreoffice-writer-password.pdf"), "secret.pdf", "uploads"), 422, "encrypted_pdf");
       expect(encrypted.message).toMatch(/^secret\.pdf: .*password/);
       const scanned = await expectError(await upload(await pdf("007-imagemagick-images_imagemagick-images.pdf"), "scan.pdf", "uploads"), 422, "no_text");

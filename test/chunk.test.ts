@@ -6,7 +6,8 @@ import { type LoadedDocument, cleanPdfText, loadDocument } from "../ingest/loade
 import { createTokenCounter } from "../ingest/tokens.js";
 import { EMBED_MODELS } from "../src/providers/embed-models.js";
 
-const DATA = fileURLToPath(new URL("../../shared/data/", import.meta.url));
+/** Test data kept in the repo; origins and licences in test/fixtures/LICENCES.md. */
+const DATA = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const e5 = EMBED_MODELS["nvidia/nv-embedqa-e5-v5"];
 const bgeM3 = EMBED_MODELS["baai/bge-m3"];
 const countE5 = createTokenCounter(e5);

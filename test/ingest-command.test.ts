@@ -1,4 +1,8 @@
-import { execFileSync } from "node:child_process";
+/**
+ * End-to-end: the real `ingest/command.ts` in a child process, against the fake
+ * provider on loopback and a LanceDB in a temp dir, inspected afterwards through a
+ * new store instance.
+ */
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -12,15 +16,10 @@ import { openLanceStore } from "../src/store/lance-store.js";
 import type { StoredChunk } from "../src/store/vector-store.js";
 import { type FakeProvider, startFakeProvider } from "./fake-provider/index.js";
 import { type RunningIngest, embeddingRequests, ingestEnv, parseSummary, runIngest, startIngest as start, waitFor } from "./helpers/ingest-cli.js";
-import { E5, SHARED_DATA, bySource, content, readChunks, tempDir, writeNotes, writeXquadArticles } from "./helpers/ingest-data.js";
+import { E5, bySource, content, readChunks, tempDir, writeNotes, writeXquadArticles } from "./helpers/ingest-data.js";
 
-/**
- * End-to-end: the real `ingest/command.ts` in a child process, against the fake
- * provider on loopback and a LanceDB in a temp dir, inspected afterwards through a
- * new store instance.
- */
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
-const PDFS = path.join(SHARED_DATA, "pdfs");
+const PDFS = path.join(FIXTURES, "pdfs");
 const FOUR_PAGES = "004-pdflatex-4-pages_pdflatex-4-pages.pdf";
 const OUTLINE = "006-pdflatex-outline_pdflatex-outline.pdf";
 const ENCRYPTED = "005-libreoffice-writer-password_libreoffice-writer-password.pdf";
@@ -95,9 +94,7 @@ describe.sequential("a folder of real files", () => {
     for (const name of [FOUR_PAGES, OUTLINE, ENCRYPTED, NO_TEXT]) await copyFile(path.join(PDFS, name), path.join(docs, "pdf", name));
     await copyFile(path.join(FIXTURES, "ingest", "tide-pools.md"), source("tide-pools.md"));
     await copyFile(path.join(FIXTURES, "ingest", "lighthouse.html"), source("lighthouse.html"));
-    const gbk = path.join(FIXTURES, "gbk-sample.txt");
-    if (existsSync(gbk)) await copyFile(gbk, source("gbk-sample.txt"));
-    else execFileSync("python3", ["-c", `import sys; open(sys.argv[1], "wb").write("文档问答服务的测试样本。\\r\\n\\r\\n这是一段保存为 GBK 编码的中文短文。".encode("gbk"))`, source("gbk-sample.txt")]);
+    await copyFile(path.join(FIXTURES, "gbk-sample.txt"), source("gbk-sample.txt"));
     await writeFile(source(".hidden.md"), "# Hidden\n\nNot to be ingested.\n");
     await writeFile(source(".drafts/draft.md"), "# Draft\n\nNot to be ingested either.\n");
     await writeFile(source("settings.json"), '{ "not": "a document" }\n');

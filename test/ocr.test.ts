@@ -12,11 +12,12 @@ import { tempDir } from "./helpers/ingest-data.js";
 
 /**
  * Scanned PDFs through OCR, and the worker pool that parses them: real image-only PDFs
- * from test/fixtures/scanned (see its README), the fake NeMo Retriever OCR endpoint,
- * real worker threads, and the real server for an upload.
+ * from test/fixtures/pdfs (py-pdf samples, see LICENCES.md), the fake NeMo Retriever OCR
+ * endpoint, real worker threads, and the real server for an upload.
  */
-const SCANNED = fileURLToPath(new URL("./fixtures/scanned/", import.meta.url));
-const scanned = async (name: string) => new Uint8Array(await readFile(SCANNED + name));
+const PDFS = fileURLToPath(new URL("./fixtures/pdfs/", import.meta.url));
+const FILES: Record<string, string> = { "grayscale-image.pdf": "019-grayscale-image_grayscale-image.pdf", "ccitt-fax.pdf": "007-imagemagick-images_imagemagick-CCITTFaxDecode.pdf" };
+const scanned = async (name: string) => new Uint8Array(await readFile(PDFS + FILES[name]));
 const OCR_PATH = "/cv/nvidia/nemoretriever-ocr-v1";
 
 /** The image the fake was sent, decoded from its data URL. */

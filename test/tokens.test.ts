@@ -6,7 +6,8 @@ import { createTokenCounter, estimateTokens } from "../ingest/tokens.js";
 import { createWordPieceTokenizer } from "../ingest/tokens-wordpiece.js";
 import { EMBED_MODELS } from "../src/providers/embed-models.js";
 
-const QA = fileURLToPath(new URL("../../shared/data/qa/", import.meta.url));
+/** XQuAD and a CMRC 2018 excerpt (CC BY-SA 4.0); see test/fixtures/LICENCES.md. */
+const QA = fileURLToPath(new URL("./fixtures/qa/", import.meta.url));
 type Squad = { data: Array<{ title: string; paragraphs: Array<{ context: string; qas: Array<{ question: string }> }> }> };
 const squad = (file: string) => JSON.parse(readFileSync(QA + file, "utf8")) as Squad;
 const paragraphs = (set: Squad) => set.data.flatMap((article) => article.paragraphs.map((p) => p.context));
@@ -100,7 +101,7 @@ describe("createTokenCounter", () => {
     for (const text of [...paragraphs(en), ...en.data.flatMap((a) => a.paragraphs.flatMap((p) => p.qas.map((q) => q.question)))]) {
       expect(count(text)).toBeGreaterThanOrEqual(wordPiece.count(text));
     }
-    for (const file of ["xquad-part1.zh.json", "cmrc2018_trial.json"]) {
+    for (const file of ["xquad-part1.zh.json", "cmrc2018_trial.excerpt.json"]) {
       for (const text of paragraphs(squad(file))) {
         expect(count(text), `${file}: ${text.slice(0, 20)}`).toBeGreaterThanOrEqual(wordPiece.count(text));
       }

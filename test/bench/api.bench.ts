@@ -5,7 +5,7 @@
  *
  * 1. Seeds a LanceDB collection of `--chunks` chunks straight through the store
  *    (`replaceDocument`, 1000 chunks per document), texts cut from the XQuAD articles
- *    (English and Chinese, CC BY-SA 4.0, ../shared/data/qa) with variations, vectors from
+ *    (English and Chinese, CC BY-SA 4.0, test/fixtures/qa) with variations, vectors from
  *    the fake embedder; plus, as a baseline where search is cheap, the 48 XQuAD articles
  *    ingested by the real ingest command.
  * 2. Starts the real server (child process) against the fake NIM in this process, and drives
@@ -83,7 +83,8 @@ for (const [name, value] of Object.entries(numbers)) {
 }
 const options = { ...numbers, index: values.index, db: values.db };
 
-const SHARED_DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
+/** XQuAD, kept in the repo (test/fixtures/LICENCES.md): this benchmark needs no ../shared. */
+const QA = fileURLToPath(new URL("../fixtures/qa/", import.meta.url));
 const EMBED_MODEL = "nvidia/nv-embedqa-e5-v5";
 const PER_DOCUMENT = 1000;
 const TOP_K = 6;
@@ -125,7 +126,7 @@ interface Article {
   zh: boolean;
 }
 
-const squads = await Promise.all((["en", "zh"] as const).map(async (lang) => ({ lang, squad: JSON.parse(await readFile(path.join(SHARED_DATA, "qa", `xquad-part1.${lang}.json`), "utf8")) as Squad })));
+const squads = await Promise.all((["en", "zh"] as const).map(async (lang) => ({ lang, squad: JSON.parse(await readFile(path.join(QA, `xquad-part1.${lang}.json`), "utf8")) as Squad })));
 const articles: Article[] = squads.flatMap(({ lang, squad }) =>
   squad.data.map((a) => ({
     title: a.title.replace(/_/g, " "),

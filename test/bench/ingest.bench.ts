@@ -14,15 +14,17 @@
  * - ask: ask overhead with NIM_RPM=40, idle and during a ~1,000-chunk upload (target
  *   <= 50 ms idle), and /health p99 while a 500-page PDF uploads (target <= 50 ms).
  *
- * Reads ../shared/data (qa, long-pdfs). Without it, there is nothing to measure: the
- * script says so and exits 2. Prints medians.
+ * Reads the long PDFs from `--pdfs DIR` (default ../shared/data/long-pdfs, too large for
+ * test/fixtures; without them it says what to do and exits 1) and the QA sets from
+ * ../shared/data/qa, else test/fixtures/qa. Prints medians.
  */
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startFakeProvider } from "../fake-provider/index.js";
-import { SHARED_DATA, tempDir } from "../helpers/ingest-data.js";
+import { FIXTURES, tempDir } from "../helpers/ingest-data.js";
 import { measureAskUnderLoad } from "./ingest/ask-under-load.js";
 import { writeSmallFilesCorpus } from "./ingest/corpus.js";
 import { BASELINE_DIR, ensureBaseline, runBaseline } from "./ingest/langchain-baseline.js";
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     rpm: { type: "string", default: "120" },
     batch: { type: "string", default: "2" },
     "no-baseline": { type: "boolean", default: false },
+    pdfs: { type: "string", default: fileURLToPath(new URL("../../../shared/data/long-pdfs/", import.meta.url)) },
   },
 });
 const sections = new Set(values.only.split(","));
@@ -45,10 +48,16 @@ const numbers = { runs: Number(values.runs), latency: Number(values.latency), rp
 for (const [name, value] of Object.entries(numbers)) {
   if (!Number.isInteger(value) || value < (name === "latency" ? 0 : 1)) throw new TypeError(`Expected \`--${name}\` to be a whole number, got \`${value}\``);
 }
-if (!existsSync(path.join(SHARED_DATA, "long-pdfs")) || !existsSync(path.join(SHARED_DATA, "qa"))) {
-  console.error(`bench:ingest needs the shared data set at ${SHARED_DATA} (qa/, long-pdfs/), which this checkout does not have. Put it beside the repository as ../shared/data to run this benchmark; the test suite does not need it.`);
-  process.exit(2);
+const PDFS = path.resolve(values.pdfs);
+if (!existsSync(PDFS)) {
+  console.error(
+    `bench:ingest: no folder ${PDFS}. It reads long PDFs from askdocs' shared data set (../shared/data/long-pdfs, ten SEC 10-Qs, ` +
+      "not in the repo for their size): put that set beside the checkout, or pass --pdfs DIR with a folder of PDFs of your own. Nothing was measured.",
+  );
+  process.exit(1);
 }
+const SHARED_QA = fileURLToPath(new URL("../../../shared/data/qa/", import.meta.url));
+const QA = existsSync(SHARED_QA) ? SHARED_QA : path.join(FIXTURES, "qa");
 
 const mb = (bytes: number | undefined) => (bytes === undefined ? "n/a" : `${(bytes / 1024 / 1024).toFixed(0)} MB`);
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -60,7 +69,7 @@ const root = await tempDir("bench-ingest");
 try {
   if (sections.has("small")) {
     const corpus = path.join(root, "small");
-    const made = await writeSmallFilesCorpus(corpus, { minFiles: 1700 });
+    const made = await writeSmallFilesCorpus(corpus, { minFiles: 1700, qaDir: QA, pdfDir: PDFS });
     rows.push(["small: corpus", `${made.files} files (${made.smallFiles} small .md/.txt pieces of the en/zh QA sets + ${made.pdfs} long PDFs)`]);
     const fake = await startFakeProvider({ flavor: "nim" });
     try {
@@ -95,7 +104,7 @@ try {
   }
 
   if (sections.has("parse")) {
-    const r = await measureParsing(numbers.runs);
+    const r = await measureParsing(PDFS, numbers.runs);
     const one = median(r.oneThread);
     const pool = median(r.pool);
     rows.push(["parse: one thread", `${one.toFixed(1)} pages/s (${r.pages} pages; runs: ${list(r.oneThread, 1)})`]);

@@ -7,8 +7,8 @@ import { embedModelProfile } from "../../src/providers/embed-models.js";
 import { openLanceStore } from "../../src/store/lance-store.js";
 import type { StoredChunk } from "../../src/store/vector-store.js";
 
-/** Shared test data (see ../shared/data/README.md); the CI checkout has ../shared beside the repo. */
-export const SHARED_DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
+/** Test data kept in the repo; origins and licences in test/fixtures/LICENCES.md. */
+export const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));
 
 /** The model the command uses by default (EMBED_MODEL unset). */
 export const E5 = embedModelProfile("nvidia/nv-embedqa-e5-v5");
@@ -59,11 +59,11 @@ interface Squad {
 }
 
 /**
- * Writes each XQuAD article (CC BY-SA 4.0, ../shared/data/qa) as a Markdown document:
+ * Writes each XQuAD article (CC BY-SA 4.0, test/fixtures/qa) as a Markdown document:
  * `# title`, then its paragraphs. Returns the paths written.
  */
 export async function writeXquadArticles(dir: string, language: "en" | "zh", options: { limit?: number } = {}): Promise<string[]> {
-  const squad = JSON.parse(await readFile(path.join(SHARED_DATA, "qa", `xquad-part1.${language}.json`), "utf8")) as Squad;
+  const squad = JSON.parse(await readFile(path.join(FIXTURES, "qa", `xquad-part1.${language}.json`), "utf8")) as Squad;
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
   for (const [i, article] of squad.data.slice(0, options.limit).entries()) {

@@ -1,3 +1,8 @@
+/**
+ * Real questions over real documents for retrieval tests: XQuAD (CC BY-SA 4.0,
+ * test/fixtures/qa), the same 24 Wikipedia articles in English and Chinese, read
+ * through the eval's own parser so tests and `npm run eval` agree on what a hit is.
+ */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -6,13 +11,8 @@ import { type EvalArticle, type EvalQuestion, articlesOf, containsAnswer, squadS
 import type { Embedder } from "../../src/providers/embed.js";
 import type { ChunkRecord, SearchHit } from "../../src/store/vector-store.js";
 import { fakeEmbedding } from "../fake-provider/index.js";
-import { SHARED_DATA } from "./ingest-data.js";
+import { FIXTURES } from "./ingest-data.js";
 
-/**
- * Real questions over real documents for retrieval tests: XQuAD (CC BY-SA 4.0,
- * ../shared/data/qa), the same 24 Wikipedia articles in English and Chinese, read
- * through the eval's own parser so tests and `npm run eval` agree on what a hit is.
- */
 export type Language = "en" | "zh";
 
 export interface LabelledQuestion extends EvalQuestion {
@@ -22,7 +22,7 @@ export interface LabelledQuestion extends EvalQuestion {
 }
 
 export async function readXquad(language: Language): Promise<{ articles: EvalArticle[]; questions: EvalQuestion[] }> {
-  const raw = JSON.parse(await readFile(path.join(SHARED_DATA, "qa", `xquad-part1.${language}.json`), "utf8")) as unknown;
+  const raw = JSON.parse(await readFile(path.join(FIXTURES, "qa", `xquad-part1.${language}.json`), "utf8")) as unknown;
   return articlesOf(squadSchema.parse(raw));
 }
 

@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 import { type FakeProvider, startFakeProvider } from "../../fake-provider/index.js";
-import { SHARED_DATA } from "../../helpers/ingest-data.js";
+import { FIXTURES } from "../../helpers/ingest-data.js";
 import { type RunningServer, childEnv, startServer } from "../../helpers/server.js";
 
 export interface AskUnderLoad {
@@ -40,7 +40,7 @@ function upload(server: RunningServer, name: string, bytes: Uint8Array, type: st
 
 /** About 1,000 chunks of real prose: the English articles, repeated with numbered variations. */
 async function bigMarkdown(): Promise<Uint8Array> {
-  const squad = JSON.parse(await readFile(path.join(SHARED_DATA, "qa", "xquad-part1.en.json"), "utf8")) as { data: { title: string; paragraphs: { context: string }[] }[] };
+  const squad = JSON.parse(await readFile(path.join(FIXTURES, "qa", "xquad-part1.en.json"), "utf8")) as { data: { title: string; paragraphs: { context: string }[] }[] };
   const parts: string[] = [];
   for (let copy = 0; copy < 6; copy++) {
     for (const article of squad.data) parts.push(`## ${article.title} (${copy + 1})\n\n${article.paragraphs.map((p) => `${p.context} [${copy}]`).join("\n\n")}`);

@@ -1,17 +1,16 @@
 /**
  * The many-small-files corpus: every paragraph of the English and Chinese QA sets
- * (../shared/data/qa, CC BY-SA 4.0) cut into pieces of a few sentences, one file per
- * piece (alternately .md and .txt), plus the ten long 10-Q PDFs. Issue 9's corpus.
+ * (../shared/data/qa, else test/fixtures/qa; CC BY-SA 4.0) cut into pieces of a few
+ * sentences, one file per piece (alternately .md and .txt), plus the long PDFs
+ * (../shared/data/long-pdfs: ten 10-Qs). Issue 9's corpus.
  */
 import { copyFile, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { SHARED_DATA } from "../../helpers/ingest-data.js";
 
 interface Squad {
   data: Array<{ title: string; paragraphs: Array<{ context: string }> }>;
 }
 
-const SETS = ["xquad-part1.en.json", "xquad-part1.zh.json", "cmrc2018_trial.json"];
 
 /** Sentences grouped to about `size` characters. */
 function pieces(text: string, size: number): string[] {
@@ -29,11 +28,11 @@ function pieces(text: string, size: number): string[] {
   return out;
 }
 
-export async function writeSmallFilesCorpus(dir: string, options: { minFiles: number }): Promise<{ files: number; smallFiles: number; pdfs: number }> {
+export async function writeSmallFilesCorpus(dir: string, options: { minFiles: number; qaDir: string; pdfDir: string }): Promise<{ files: number; smallFiles: number; pdfs: number }> {
   await mkdir(dir, { recursive: true });
   const paragraphs: { title: string; text: string }[] = [];
-  for (const set of SETS) {
-    const squad = JSON.parse(await readFile(path.join(SHARED_DATA, "qa", set), "utf8")) as Squad;
+  for (const set of (await readdir(options.qaDir)).filter((n) => n.endsWith(".json")).sort()) {
+    const squad = JSON.parse(await readFile(path.join(options.qaDir, set), "utf8")) as Squad;
     for (const article of squad.data) for (const p of article.paragraphs) paragraphs.push({ title: article.title.replace(/_/g, " "), text: p.context.trim() });
   }
   // The piece size that yields at least minFiles files.
@@ -47,8 +46,7 @@ export async function writeSmallFilesCorpus(dir: string, options: { minFiles: nu
     const name = `piece-${String(i).padStart(5, "0")}`;
     await writeFile(path.join(dir, i % 2 ? `${name}.txt` : `${name}.md`), i % 2 ? `${piece.text}\n` : `# ${piece.title}\n\n${piece.text}\n`);
   }
-  const longPdfs = path.join(SHARED_DATA, "long-pdfs");
-  const pdfs = (await readdir(longPdfs)).filter((n) => n.endsWith(".pdf"));
-  for (const name of pdfs) await copyFile(path.join(longPdfs, name), path.join(dir, name));
+  const pdfs = (await readdir(options.pdfDir)).filter((n) => n.endsWith(".pdf"));
+  for (const name of pdfs) await copyFile(path.join(options.pdfDir, name), path.join(dir, name));
   return { files: all.length + pdfs.length, smallFiles: all.length, pdfs: pdfs.length };
 }

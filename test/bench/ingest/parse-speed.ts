@@ -1,17 +1,15 @@
 /**
- * PDF parsing speed on the ten long PDFs: one thread (the loader in this thread, one file
+ * PDF parsing speed on the long PDFs: one thread (the loader in this thread, one file
  * after another) against the worker pool (all files at once), in one run.
  */
 import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { loadDocument } from "../../../ingest/loaders/index.js";
 import { createParsePool } from "../../../ingest/node/parse-pool.js";
-import { SHARED_DATA } from "../../helpers/ingest-data.js";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-export async function measureParsing(runs: number): Promise<{ pages: number; oneThread: number[]; pool: number[]; poolSize: number }> {
-  const dir = path.join(SHARED_DATA, "long-pdfs");
+export async function measureParsing(dir: string, runs: number): Promise<{ pages: number; oneThread: number[]; pool: number[]; poolSize: number }> {
   const pdfs = await Promise.all((await readdir(dir)).filter((n) => n.endsWith(".pdf")).sort().map(async (name) => ({ name, bytes: new Uint8Array(await readFile(path.join(dir, name))) })));
   const pool = createParsePool();
   const oneThread: number[] = [];
