@@ -44,10 +44,13 @@ import { PDFLoader } from "@langchain/community/document_loaders/fs/pdf";
 const [dir, uri, baseURL] = process.argv.slice(2);
 const started = performance.now();
 const docs = [];
+// Metadata flattened to source and page: LanceDB cannot infer a column type for PDFLoader's
+// null pdf.metadata, and every row needs the same columns.
+const doc = (pageContent, source, page) => new Document({ pageContent, metadata: { source, page } });
 for (const name of (await readdir(dir)).sort()) {
   const file = path.join(dir, name);
-  if (name.endsWith(".pdf")) docs.push(...(await new PDFLoader(file).load()));
-  else docs.push(new Document({ pageContent: await readFile(file, "utf8"), metadata: { source: file } }));
+  if (name.endsWith(".pdf")) for (const page of await new PDFLoader(file).load()) docs.push(doc(page.pageContent, file, page.metadata.loc?.pageNumber ?? 0));
+  else docs.push(doc(await readFile(file, "utf8"), file, 0));
 }
 const chunks = await new RecursiveCharacterTextSplitter({ chunkSize: 1000, chunkOverlap: 200 }).splitDocuments(docs);
 const embeddings = new OpenAIEmbeddings({ model: "baai/bge-m3", apiKey: "test-key", batchSize: 64, configuration: { baseURL } });
