@@ -28,8 +28,6 @@ export interface GroupWriter<T> {
   below(bytes: number): Promise<void>;
   /** Writes everything added so far. */
   drain(): Promise<void>;
-  /** Commits made so far. */
-  readonly commits: number;
 }
 
 interface Entry<T> {
@@ -51,7 +49,6 @@ export function createGroupWriter<T>(options: GroupWriterOptions<T>): GroupWrite
   const lingerMs = options.lingerMs ?? 250;
   const waiting: Entry<T>[] = [];
   let pendingBytes = 0;
-  let commits = 0;
   let running: Promise<void> | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const listeners = new Set<() => void>();
@@ -74,7 +71,6 @@ export function createGroupWriter<T>(options: GroupWriterOptions<T>): GroupWrite
   async function commit(group: Entry<T>[]): Promise<void> {
     try {
       await options.collection.writeDocuments(group.map((e) => e.write));
-      commits++;
       for (const e of group) options.onWritten(e.item, e.write);
     } catch (error) {
       if (group.length === 1) options.onFailed(group[0]!.item, error);
@@ -129,9 +125,6 @@ export function createGroupWriter<T>(options: GroupWriterOptions<T>): GroupWrite
     async drain() {
       if (waiting.length > 0) start();
       while (running) await running;
-    },
-    get commits() {
-      return commits;
     },
   };
 }
