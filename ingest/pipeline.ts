@@ -11,7 +11,7 @@ import { AppError } from "../src/errors.js";
 import { ProviderError } from "../src/providers/provider-error.js";
 import type { FileOutcome, IngestProgress, IngestReport, IngestRunOptions, SourceFile } from "../src/runtime/ingest-service.js";
 import type { ChunkRecord, Collection, DocumentInfo } from "../src/store/vector-store.js";
-import { type Chunk, type ChunkOptions, chunkDocument } from "./chunk.js";
+import type { Chunk, ChunkOptions } from "./chunk.js";
 import { contentHash, documentId } from "./identity.js";
 import { createGroupWriter } from "./group-writer.js";
 import { type DocumentParser, createInlineParser } from "./document-parser.js";
@@ -37,7 +37,7 @@ export interface IngestOptions extends IngestRunOptions {
   settingsKey: string;
   /** Time limit for loading one file (default 60000). */
   loadTimeoutMs?: number;
-  /** Parses files (default: in this thread). */
+  /** Parses and chunks files (default: in this thread, with `chunkOptions`). */
   parser?: DocumentParser | undefined;
 }
 
@@ -45,6 +45,8 @@ export interface IngestOptions extends IngestRunOptions {
 const LOOKUP_ONE_BY_ONE = 16;
 /** Parsing pauses while this much finished work waits for its commit. */
 const MAX_PENDING_WRITE_BYTES = 64 * 1024 * 1024;
+/** Bytes of files read and parsed ahead of the embedder (always at least one file). */
+const MAX_AHEAD_BYTES = 64 * 1024 * 1024;
 
 interface PendingDoc {
   file: SourceFile;
@@ -174,16 +176,49 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
     }
   };
 
-  // Parsing runs ahead: the next files are read and parsed while this one is embedded.
-  const parser = options.parser ?? createInlineParser();
-  const lookahead = parser.concurrency + 1;
-  const ahead: Promise<Prepared | FileOutcome>[] = [];
-  for (let i = 0; i < files.length; i++) {
+  // Parsing runs ahead of the embedder. With a pool of parsers, the largest files start
+  // first so that the pool is busy from the start, and results are taken as they come: a
+  // thousand small files never wait behind one PDF. In one thread, files go in order.
+  const parser = options.parser ?? createInlineParser(options.chunkOptions);
+  const inOrder = parser.concurrency === 1;
+  const queue = inOrder ? [...files] : [...files].sort((a, b) => b.size - a.size);
+  const maxAhead = inOrder ? 2 : 8 + 2 * parser.concurrency;
+  const ahead = new Set<Promise<void>>();
+  const ready = new Map<number, { file: SourceFile; prepared: Prepared | FileOutcome }>();
+  let launched = 0;
+  let taken = 0;
+  let aheadBytes = 0;
+  const launch = () => {
+    while (launched < queue.length && ahead.size < maxAhead && (ahead.size === 0 || aheadBytes + queue[launched]!.size <= MAX_AHEAD_BYTES)) {
+      const position = launched++;
+      const file = queue[position]!;
+      aheadBytes += file.size;
+      const task: Promise<void> = prepare(file, options, parser, existing).then((prepared) => {
+        ahead.delete(task);
+        aheadBytes -= file.size;
+        ready.set(position, { file, prepared });
+      });
+      ahead.add(task);
+    }
+  };
+  const next = () => {
+    const position = inOrder ? (ready.has(taken) ? taken : undefined) : ready.keys().next().value;
+    if (position === undefined) return undefined;
+    const entry = ready.get(position)!;
+    ready.delete(position);
+    taken++;
+    return entry;
+  };
+  for (;;) {
     if (fatal || options.signal?.aborted) break;
-    for (let j = i; j < Math.min(files.length, i + lookahead); j++) ahead[j] ??= prepare(files[j]!, options, parser, existing);
-    const file = files[i]!;
-    const prepared = await ahead[i]!;
-    delete ahead[i];
+    launch();
+    const entry = next();
+    if (!entry) {
+      if (ahead.size === 0) break;
+      await Promise.race(ahead);
+      continue;
+    }
+    const { file, prepared } = entry;
     if ("status" in prepared) {
       finish({ file }, prepared);
       continue;
@@ -202,8 +237,7 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
     buffer.push(...doc.chunks.map((_, index) => ({ doc, index })));
     await flush(false);
   }
-  // Parses started ahead of an interruption are left to finish on their own.
-  for (const pending of ahead) void pending?.catch(() => undefined);
+  // Parses started ahead of an interruption finish on their own; their results are dropped.
   if (!fatal) await flush(true);
   while (inflight.size > 0) await Promise.race(inflight);
   await writer?.drain();
@@ -213,6 +247,9 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
     const done = new Set(outcomes.map((o) => o.source));
     for (const file of files) if (!done.has(file.source)) finish({ file }, { source: file.source, status: "failed", ...why });
   }
+  // Reported in the order the files were given, whatever order they finished in.
+  const position = new Map(files.map((f, i) => [f.source, i]));
+  outcomes.sort((a, b) => position.get(a.source)! - position.get(b.source)!);
   return {
     files: outcomes,
     chunksWritten,
@@ -248,10 +285,9 @@ async function prepare(file: SourceFile, options: IngestOptions, parser: Documen
     if (stored && stored.contentHash === hash && stored.chunks > 0 && (!options.embedder || stored.embedded === stored.chunks)) {
       return { source: file.source, status: "unchanged", documentId: id, chunks: stored.chunks };
     }
-    const doc = await parser.parse(bytes, file.source, { timeoutMs: options.loadTimeoutMs ?? 60_000 });
-    const chunks = chunkDocument(doc, options.chunkOptions);
+    const { title, chunks } = await parser.parse(bytes, file.source, { timeoutMs: options.loadTimeoutMs ?? 60_000 });
     if (chunks.length === 0) return { source: file.source, status: "failed", documentId: id, reason: "no text to index" };
-    return { id, hash, title: doc.title, chunks };
+    return { id, hash, title, chunks };
   } catch (error) {
     return { source: file.source, status: "failed", documentId: id, ...failure(error) };
   }

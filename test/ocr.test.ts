@@ -2,13 +2,15 @@ import { readFile, rm } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseFile } from "../ingest/document-parser.js";
 import { LoadError, OCR_HEADING, loadDocument } from "../ingest/loaders/index.js";
+import { ingestSettings } from "../ingest/settings.js";
 import { createParsePool } from "../ingest/node/parse-pool.js";
 import { createImageTextReader, NEMO_RETRIEVER_OCR } from "../src/providers/ocr.js";
 import { type FakeProvider, fakeOcrText, imageInfo, startFakeProvider } from "./fake-provider/index.js";
 import { fakeTransport } from "./providers/helpers.js";
 import { type RunningServer, childEnv, startServer } from "./helpers/server.js";
-import { tempDir } from "./helpers/ingest-data.js";
+import { E5, tempDir } from "./helpers/ingest-data.js";
 
 /**
  * Scanned PDFs through OCR, and the worker pool that parses them: real image-only PDFs
@@ -19,6 +21,7 @@ const PDFS = fileURLToPath(new URL("./fixtures/pdfs/", import.meta.url));
 const FILES: Record<string, string> = { "grayscale-image.pdf": "019-grayscale-image_grayscale-image.pdf", "ccitt-fax.pdf": "007-imagemagick-images_imagemagick-CCITTFaxDecode.pdf" };
 const scanned = async (name: string) => new Uint8Array(await readFile(PDFS + FILES[name]));
 const OCR_PATH = "/cv/nvidia/nemoretriever-ocr-v1";
+const { chunkOptions } = ingestSettings(E5);
 
 /** The image the fake was sent, decoded from its data URL. */
 function sentImage(fake: FakeProvider, at = 0) {
@@ -56,16 +59,16 @@ describe("OCR of pages without a text layer", () => {
   it("reads a scanned page through NeMo Retriever OCR from a worker thread, as a grey JPEG within the inline limit, marked as OCR", async () => {
     fake.reset();
     const reader = createImageTextReader({ transport: fakeTransport(fake), model: NEMO_RETRIEVER_OCR });
-    const pool = createParsePool({ size: 1, readImage: (url) => reader.read(url) });
+    const pool = createParsePool({ embedModel: "nvidia/nv-embedqa-e5-v5", size: 1, readImage: (url) => reader.read(url) });
     try {
       for (const name of ["grayscale-image.pdf", "ccitt-fax.pdf"]) {
         fake.reset();
-        const doc = await pool.parse(await scanned(name), name, { timeoutMs: 30_000 });
+        const parsed = await pool.parse(await scanned(name), name, { timeoutMs: 30_000 });
         const { url, base64, info } = sentImage(fake);
         expect(url.startsWith("data:image/jpeg;base64,")).toBe(true);
         expect(base64.length).toBeLessThanOrEqual(180_000);
         expect(Math.max(info.width, info.height)).toBeGreaterThanOrEqual(500);
-        expect(doc.sections).toEqual([{ page: 1, heading: OCR_HEADING, text: fakeOcrText(info) }]);
+        expect(parsed.chunks.map((c) => [c.page, c.heading, c.text])).toEqual([[1, OCR_HEADING, fakeOcrText(info)]]);
       }
     } finally {
       await pool.close();
@@ -76,14 +79,14 @@ describe("OCR of pages without a text layer", () => {
     fake.reset();
     fake.inject({ type: "status", status: 400 }, { route: "ocr" });
     const reader = createImageTextReader({ transport: fakeTransport(fake), model: NEMO_RETRIEVER_OCR });
-    const pool = createParsePool({ size: 1, readImage: (url) => reader.read(url) });
+    const pool = createParsePool({ embedModel: "nvidia/nv-embedqa-e5-v5", size: 1, readImage: (url) => reader.read(url) });
     try {
       const error = await pool.parse(await scanned("ccitt-fax.pdf"), "scan.pdf", { timeoutMs: 30_000 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LoadError);
       expect((error as LoadError).reason).toBe("ocr_failed");
       expect((error as LoadError).message).toMatch(/^OCR of page 1 failed: /);
-      const doc = await pool.parse(await scanned("ccitt-fax.pdf"), "scan.pdf", { timeoutMs: 30_000 });
-      expect(doc.sections[0]!.heading).toBe(OCR_HEADING);
+      const parsed = await pool.parse(await scanned("ccitt-fax.pdf"), "scan.pdf", { timeoutMs: 30_000 });
+      expect(parsed.chunks[0]!.heading).toBe(OCR_HEADING);
     } finally {
       await pool.close();
     }
@@ -112,27 +115,27 @@ describe("OCR of pages without a text layer", () => {
 
 describe("the parse pool", () => {
   it("stops a file that exceeds its time limit (the worker is replaced) and goes on parsing", async () => {
-    const pool = createParsePool({ size: 1 });
+    const pool = createParsePool({ embedModel: "nvidia/nv-embedqa-e5-v5", size: 1 });
     try {
       const big = await longPdf(300);
       const error = await pool.parse(big, "long.pdf", { timeoutMs: 50 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LoadError);
       expect((error as LoadError).reason).toBe("timeout");
       expect((error as LoadError).message).toMatch(/was stopped/);
-      const doc = await pool.parse(await longPdf(2), "short.pdf", { timeoutMs: 30_000 });
-      expect(doc.pages).toBe(2);
-      expect(doc.sections[1]!.text).toContain("Page 1 line 0");
+      const parsed = await pool.parse(await longPdf(2), "short.pdf", { timeoutMs: 30_000 });
+      expect(parsed.chunks.at(-1)!.pageEnd ?? parsed.chunks.at(-1)!.page).toBe(2);
+      expect(parsed.chunks.map((c) => c.text).join(" ")).toContain("Page 1 line 0");
     } finally {
       await pool.close();
     }
   }, 60_000);
 
-  it("parses several PDFs at once and gives the same documents as the main thread", async () => {
-    const pool = createParsePool({ size: 2 });
+  it("parses and chunks several PDFs at once, exactly as the main thread does", async () => {
+    const pool = createParsePool({ embedModel: "nvidia/nv-embedqa-e5-v5", size: 2 });
     try {
       const files = await Promise.all([3, 5, 7].map((pages) => longPdf(pages)));
       const inPool = await Promise.all(files.map((bytes, i) => pool.parse(bytes, `f${i}.pdf`, { timeoutMs: 30_000 })));
-      const inline = await Promise.all(files.map((bytes, i) => loadDocument(bytes, `f${i}.pdf`)));
+      const inline = await Promise.all(files.map((bytes, i) => parseFile(bytes, `f${i}.pdf`, chunkOptions, {})));
       expect(inPool).toEqual(inline);
       // A failure inside a worker keeps its reason.
       const bad = await pool.parse(new TextEncoder().encode("%PDF-1.7 not really"), "bad.pdf", { timeoutMs: 30_000 }).catch((e: unknown) => e);

@@ -1,9 +1,10 @@
 /**
- * A pool of worker threads that parse PDFs (and any large file) off the main thread
- * (Node). The HTTP server's event loop stays free while uploads are parsed, several
+ * A pool of worker threads that parse and chunk PDFs (and any large file) off the main
+ * thread (Node). The HTTP server's event loop stays free while uploads are parsed, several
  * files parse at once on several cores, and a file over its time limit is really
  * stopped: its worker is terminated and replaced, and the file fails with `timeout`.
- * Small text files parse in the calling thread: a message round trip costs more.
+ * Small text files are done in the calling thread: a message round trip costs more.
+ * Workers chunk with the settings of `embedModel`, exactly as the calling thread does.
  *
  * The worker file sits next to this one with the same extension: `.ts` under tsx and
  * vitest (the worker then loads tsx's ESM loader), `.js` in the compiled build.
@@ -12,10 +13,11 @@ import { availableParallelism } from "node:os";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { LoadError, type LoadFailure, detectFormat, loadDocument } from "../loaders/index.js";
-import type { LoadedDocument } from "../loaders/types.js";
+import { type EmbedModelId, embedModelProfile } from "../../src/providers/embed-models.js";
+import { type DocumentParser, type ParsedFile, parseFile } from "../document-parser.js";
+import { LoadError, type LoadFailure, detectFormat } from "../loaders/index.js";
+import { ingestSettings } from "../settings.js";
 import type { ImageReader } from "./page-ocr.js";
-import type { DocumentParser } from "../document-parser.js";
 
 export type ToWorker =
   | { type: "parse"; bytes: Uint8Array; name: string; timeoutMs: number; ocr: boolean }
@@ -23,16 +25,18 @@ export type ToWorker =
   | { type: "image-text"; id: number; error: string; text?: undefined };
 
 export type FromWorker =
-  | { type: "done"; document: LoadedDocument }
+  | { type: "done"; parsed: ParsedFile }
   | { type: "failed"; reason: LoadFailure | undefined; message: string }
   | { type: "read-image"; id: number; dataUrl: string };
 
 export interface ParsePoolOptions {
+  /** The embedding model whose tokens size the chunks (EMBED_MODEL). */
+  embedModel: EmbedModelId;
   /** Worker threads (default: the cores available to this process, at most 8). */
   size?: number;
   /** Reads page images for OCR; without it, pages without a text layer are skipped. */
   readImage?: ImageReader | undefined;
-  /** Files at least this large go to a worker whatever their format (default 1 MiB); PDFs always do. */
+  /** Files at least this large go to a worker whatever their format (default 256 KiB); PDFs always do. */
   inlineBelowBytes?: number;
   /** Heap limit per worker, so that a hostile file cannot exhaust the process (default 1024 MB). */
   maxHeapMb?: number;
@@ -42,7 +46,7 @@ interface Job {
   bytes: Uint8Array;
   name: string;
   timeoutMs: number;
-  resolve(document: LoadedDocument): void;
+  resolve(parsed: ParsedFile): void;
   reject(error: Error): void;
 }
 
@@ -65,16 +69,17 @@ function startWorker(options: ConstructorParameters<typeof Worker>[1]): Worker {
   return new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(fileURLToPath(workerUrl))});`, { ...options, eval: true });
 }
 
-export function createParsePool(options: ParsePoolOptions = {}): DocumentParser {
+export function createParsePool(options: ParsePoolOptions): DocumentParser {
   const size = options.size ?? Math.max(1, Math.min(8, availableParallelism()));
   if (!Number.isInteger(size) || size < 1) throw new TypeError(`Expected \`size\` to be an integer >= 1, got \`${size}\` (${typeof size})`);
-  const inlineBelow = options.inlineBelowBytes ?? 1024 * 1024;
+  const inlineBelow = options.inlineBelowBytes ?? 256 * 1024;
+  const { chunkOptions } = ingestSettings(embedModelProfile(options.embedModel));
   const slots: Slot[] = [];
   const queue: Job[] = [];
   let closed = false;
 
   const spawn = (): Slot => {
-    const worker = startWorker({ resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb ?? 1024 } });
+    const worker = startWorker({ workerData: { embedModel: options.embedModel }, resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb ?? 1024 } });
     worker.unref(); // an idle pool never keeps the process alive
     const slot: Slot = { worker };
     worker.on("error", (error) => replace(slot, new LoadError("corrupt", `the parser failed on this file: ${error.message}`, { cause: error })));
@@ -125,7 +130,7 @@ export function createParsePool(options: ParsePoolOptions = {}): DocumentParser 
         return;
       }
       settle();
-      if (message.type === "done") job.resolve(message.document);
+      if (message.type === "done") job.resolve(message.parsed);
       else job.reject(message.reason ? new LoadError(message.reason, message.message) : new Error(message.message));
     };
     slot.worker.on("message", onMessage);
@@ -150,7 +155,7 @@ export function createParsePool(options: ParsePoolOptions = {}): DocumentParser 
     concurrency: size,
     parse(bytes, name, { timeoutMs = 60_000 }) {
       if (closed) return Promise.reject(new Error("the parse pool is closed"));
-      if (detectFormat(name) !== "pdf" && bytes.length < inlineBelow) return loadDocument(bytes, name, { timeoutMs });
+      if (detectFormat(name) !== "pdf" && bytes.length < inlineBelow) return parseFile(bytes, name, chunkOptions, { timeoutMs });
       return new Promise((resolve, reject) => {
         queue.push({ bytes, name, timeoutMs, resolve, reject });
         dispatch();

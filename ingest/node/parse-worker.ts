@@ -1,14 +1,18 @@
 /**
- * A parse-pool worker thread (Node): parses one file at a time with the same loaders as
- * the main thread, and renders pages without a text layer for OCR, asking the main
- * thread (which owns the provider's queue) to read each image.
+ * A parse-pool worker thread (Node): parses and chunks one file at a time with the same
+ * loaders and chunker as the main thread, and renders pages without a text layer for OCR,
+ * asking the main thread (which owns the provider's queue) to read each image.
  */
-import { parentPort } from "node:worker_threads";
-import { LoadError, loadDocument } from "../loaders/index.js";
+import { parentPort, workerData } from "node:worker_threads";
+import { type EmbedModelId, embedModelProfile } from "../../src/providers/embed-models.js";
+import { parseFile } from "../document-parser.js";
+import { LoadError } from "../loaders/index.js";
+import { ingestSettings } from "../settings.js";
 import { createPageOcr } from "./page-ocr.js";
 import type { FromWorker, ToWorker } from "./parse-pool.js";
 
 const port = parentPort!;
+const { chunkOptions } = ingestSettings(embedModelProfile((workerData as { embedModel: EmbedModelId }).embedModel));
 const send = (message: FromWorker) => port.postMessage(message);
 const images = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void }>();
 let nextImage = 0;
@@ -30,8 +34,8 @@ port.on("message", (message: ToWorker) => {
     else waiting?.reject(new Error(message.error));
     return;
   }
-  loadDocument(message.bytes, message.name, { timeoutMs: message.timeoutMs, ocr: message.ocr ? ocr : undefined }).then(
-    (document) => send({ type: "done", document }),
+  parseFile(message.bytes, message.name, chunkOptions, { timeoutMs: message.timeoutMs, ocr: message.ocr ? ocr : undefined }).then(
+    (parsed) => send({ type: "done", parsed }),
     (error: unknown) => send({ type: "failed", reason: error instanceof LoadError ? error.reason : undefined, message: error instanceof Error ? error.message : String(error) }),
   );
 });

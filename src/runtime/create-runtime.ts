@@ -40,7 +40,7 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
   const logger = options.logger ?? silentLogger;
   const settings = ingestSettings(embedModelProfile(config.EMBED_MODEL));
   const providers = createProviders(config, { ...options.providers, logger, countTokens: settings.countTokens });
-  const parser = options.createParser ? options.createParser(providers.ocr) : createInlineParser();
+  const parser = options.createParser ? options.createParser(providers.ocr) : createInlineParser(settings.chunkOptions);
   const retrievalParts = {
     store,
     embedder: providers.embedder,

@@ -12,5 +12,5 @@ import type { Runtime } from "./runtime.js";
 
 export async function openNodeRuntime(config: Config, options: { logger?: Logger; providers?: CreateRuntimeOptions["providers"] } = {}): Promise<Runtime> {
   const store = await openLanceStore({ uri: config.LANCEDB_URI });
-  return createRuntime({ config, store, ...options, createParser: (ocr) => createParsePool({ readImage: ocr && ((dataUrl) => ocr.read(dataUrl)) }) });
+  return createRuntime({ config, store, ...options, createParser: (ocr) => createParsePool({ embedModel: config.EMBED_MODEL, readImage: ocr && ((dataUrl) => ocr.read(dataUrl)) }) });
 }

@@ -1,17 +1,22 @@
 /**
- * PDF parsing speed on the long PDFs: one thread (the loader in this thread, one file
- * after another) against the worker pool (all files at once), in one run.
+ * PDF parsing speed on the long PDFs: one thread (load and chunk in this thread, one file
+ * after another) against the worker pool (all files at once), in one run, alternating.
  */
 import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
-import { loadDocument } from "../../../ingest/loaders/index.js";
+import { createInlineParser } from "../../../ingest/document-parser.js";
+import { ingestSettings } from "../../../ingest/settings.js";
+import { embedModelProfile } from "../../../src/providers/embed-models.js";
 import { createParsePool } from "../../../ingest/node/parse-pool.js";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function measureParsing(dir: string, runs: number): Promise<{ pages: number; oneThread: number[]; pool: number[]; poolSize: number }> {
   const pdfs = await Promise.all((await readdir(dir)).filter((n) => n.endsWith(".pdf")).sort().map(async (name) => ({ name, bytes: new Uint8Array(await readFile(path.join(dir, name))) })));
-  const pool = createParsePool();
+  const e5 = "nvidia/nv-embedqa-e5-v5";
+  const pool = createParsePool({ embedModel: e5 });
+  const inline = createInlineParser(ingestSettings(embedModelProfile(e5)).chunkOptions);
+  const pageCount = new Map<string, number>();
   const oneThread: number[] = [];
   const inPool: number[] = [];
   let pages = 0;
@@ -21,11 +26,15 @@ export async function measureParsing(dir: string, runs: number): Promise<{ pages
     for (let run = 0; run < runs; run++) {
       let t0 = performance.now();
       pages = 0;
-      for (const pdf of pdfs) pages += (await loadDocument(pdf.bytes, pdf.name, { timeoutMs: 600_000 })).pages ?? 0;
+      for (const pdf of pdfs) {
+        const parsed = await inline.parse(pdf.bytes, pdf.name, { timeoutMs: 600_000 });
+        pageCount.set(pdf.name, Math.max(...parsed.chunks.map((c) => c.pageEnd ?? c.page ?? 0)));
+        pages += pageCount.get(pdf.name)!;
+      }
       oneThread.push(pages / ((performance.now() - t0) / 1000));
       t0 = performance.now();
-      const docs = await Promise.all(pdfs.map((pdf) => pool.parse(pdf.bytes, pdf.name, { timeoutMs: 600_000 })));
-      inPool.push(docs.reduce((n, d) => n + (d.pages ?? 0), 0) / ((performance.now() - t0) / 1000));
+      await Promise.all(pdfs.map((pdf) => pool.parse(pdf.bytes, pdf.name, { timeoutMs: 600_000 })));
+      inPool.push(pages / ((performance.now() - t0) / 1000));
     }
   } finally {
     await pool.close();
