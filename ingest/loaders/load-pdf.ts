@@ -50,12 +50,15 @@ export async function loadPdf(bytes: Uint8Array, name: string, timeoutMs: number
 async function extractPdf(task: LoadingTask, name: string, ocr: PageOcr | undefined): Promise<LoadedDocument> {
   const pdf = await task.promise;
   const sections: LoadedSection[] = [];
+  // Reading a page's annotations costs as much as its text (a 10-Q's hundreds of links):
+  // they are read where they can matter, on every page of a form and on pages without text.
+  const hasForm = (await pdf.getFieldObjects().catch(() => null)) !== null;
   for (let page = 1; page <= pdf.numPages; page++) {
     if (task.destroyed) throw new Error("PDF loading was cancelled");
     const proxy = await pdf.getPage(page);
     const text = cleanPdfText(await pageText(proxy));
     if (text) sections.push({ text, page });
-    for (const note of await pageNotes(proxy)) {
+    for (const note of hasForm || !text ? await pageNotes(proxy) : []) {
       const noteText = cleanPdfText(note.text);
       if (noteText) sections.push({ text: noteText, page, heading: note.heading });
     }

@@ -2,7 +2,8 @@
  * Text a PDF page keeps outside its text layer: filled form fields (text fields, list
  * and combo boxes) and FreeText annotations. pdf.js's `getTextContent` never returns
  * them, so a form or an annotated scan would otherwise look empty. Each kind comes back
- * under its own heading, so that citations say where the words were found.
+ * under its own heading, so that citations say where the words were found. The PDF
+ * loader asks for them on the pages of a form and on pages without a text layer.
  */
 import type { PdfDocument } from "./types.js";
 
