@@ -1,5 +1,5 @@
 /**
- * Provider-bound ingest: the XQuAD articles through `runIngest` (the code behind
+ * Provider-bound ingest: the long PDFs and the XQuAD articles through `runIngest` (the code behind
  * `npm run ingest`) against a fake with `latencyMs` per request that enforces `rpm` over
  * any rolling minute, with NIM_RPM set to the same limit. Small batches make the run
  * outlast a few minutes, so the limit is really exercised. The rate is the requests sent
@@ -20,7 +20,7 @@ export interface ProviderBoundResult {
   elapsedS: number;
 }
 
-export async function measureProviderBound(root: string, options: { latencyMs: number; rpm: number; batch: number }): Promise<ProviderBoundResult> {
+export async function measureProviderBound(root: string, options: { latencyMs: number; rpm: number; batch: number; pdfs: string }): Promise<ProviderBoundResult> {
   const fake = await startFakeProvider({ flavor: "nim", latencyMs: options.latencyMs, rpmLimit: options.rpm });
   try {
     const articles = path.join(root, "xquad");
@@ -37,7 +37,7 @@ export async function measureProviderBound(root: string, options: { latencyMs: n
     const started = performance.now();
     let code: number;
     try {
-      code = await runIngest([articles], env);
+      code = await runIngest([options.pdfs, articles], env);
     } finally {
       process.stdout.write = write;
     }
