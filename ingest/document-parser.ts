@@ -16,6 +16,8 @@ export interface ParsedFile {
 export interface DocumentParser {
   /** Files worth parsing at once. */
   readonly concurrency: number;
+  /** Whether this file is parsed in another thread (the pipeline then parses it ahead, out of turn). */
+  offloads?(name: string, size: number): boolean;
   /** Fails with LoadError like `loadDocument`, `timeout` included. */
   parse(bytes: Uint8Array, name: string, options: Pick<LoadOptions, "timeoutMs">): Promise<ParsedFile>;
   /** Stops any worker threads; the parser cannot be used afterwards. */

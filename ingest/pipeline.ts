@@ -176,37 +176,56 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
     }
   };
 
-  // Parsing runs ahead of the embedder. With a pool of parsers, the largest files start
-  // first so that the pool is busy from the start, and results are taken as they come: a
-  // thousand small files never wait behind one PDF. In one thread, files go in order.
+  // Parsing runs ahead of the embedder. Files the parser hands to other threads (PDFs, in
+  // a pool) start first, largest first, and are taken as soon as they are parsed, so that a
+  // thousand small files never wait behind one PDF; the others are taken in order.
   const parser = options.parser ?? createInlineParser(options.chunkOptions);
-  const inOrder = parser.concurrency === 1;
-  const queue = inOrder ? [...files] : [...files].sort((a, b) => b.size - a.size);
-  const maxAhead = inOrder ? 2 : 8 + 2 * parser.concurrency;
+  const offloaded = (file: SourceFile) => parser.offloads?.(file.source, file.size) ?? false;
+  const heavy = files.filter(offloaded).sort((a, b) => b.size - a.size);
+  const light = files.filter((f) => !offloaded(f));
+  const maxHeavy = 2 * parser.concurrency;
+  const maxLight = parser.offloads ? 8 + 2 * parser.concurrency : 2;
   const ahead = new Set<Promise<void>>();
-  const ready = new Map<number, { file: SourceFile; prepared: Prepared | FileOutcome }>();
-  let launched = 0;
-  let taken = 0;
+  type Ready = { file: SourceFile; prepared: Prepared | FileOutcome };
+  const readyHeavy: Ready[] = [];
+  const readyLight = new Map<number, Ready>();
+  let heavyInFlight = 0;
+  let lightInFlight = 0;
+  let lightLaunched = 0;
+  let lightTaken = 0;
   let aheadBytes = 0;
+  const start = (file: SourceFile, done: (entry: Ready) => void) => {
+    aheadBytes += file.size;
+    const task: Promise<void> = prepare(file, options, parser, existing).then((prepared) => {
+      ahead.delete(task);
+      aheadBytes -= file.size;
+      done({ file, prepared });
+    });
+    ahead.add(task);
+  };
+  const fits = (file: SourceFile) => ahead.size === 0 || aheadBytes + file.size <= MAX_AHEAD_BYTES;
   const launch = () => {
-    while (launched < queue.length && ahead.size < maxAhead && (ahead.size === 0 || aheadBytes + queue[launched]!.size <= MAX_AHEAD_BYTES)) {
-      const position = launched++;
-      const file = queue[position]!;
-      aheadBytes += file.size;
-      const task: Promise<void> = prepare(file, options, parser, existing).then((prepared) => {
-        ahead.delete(task);
-        aheadBytes -= file.size;
-        ready.set(position, { file, prepared });
+    while (heavy.length > 0 && heavyInFlight < maxHeavy && fits(heavy[0]!)) {
+      heavyInFlight++;
+      start(heavy.shift()!, (entry) => {
+        heavyInFlight--;
+        readyHeavy.push(entry);
       });
-      ahead.add(task);
+    }
+    while (lightLaunched < light.length && lightInFlight < maxLight && fits(light[lightLaunched]!)) {
+      const position = lightLaunched++;
+      lightInFlight++;
+      start(light[position]!, (entry) => {
+        lightInFlight--;
+        readyLight.set(position, entry);
+      });
     }
   };
-  const next = () => {
-    const position = inOrder ? (ready.has(taken) ? taken : undefined) : ready.keys().next().value;
-    if (position === undefined) return undefined;
-    const entry = ready.get(position)!;
-    ready.delete(position);
-    taken++;
+  const next = (): Ready | undefined => {
+    if (readyHeavy.length > 0) return readyHeavy.shift();
+    const entry = readyLight.get(lightTaken);
+    if (!entry) return undefined;
+    readyLight.delete(lightTaken++);
     return entry;
   };
   for (;;) {

@@ -74,6 +74,7 @@ export function createParsePool(options: ParsePoolOptions): DocumentParser {
   if (!Number.isInteger(size) || size < 1) throw new TypeError(`Expected \`size\` to be an integer >= 1, got \`${size}\` (${typeof size})`);
   const inlineBelow = options.inlineBelowBytes ?? 256 * 1024;
   const { chunkOptions } = ingestSettings(embedModelProfile(options.embedModel));
+  const offloads = (name: string, size: number) => detectFormat(name) === "pdf" || size >= inlineBelow;
   const slots: Slot[] = [];
   const queue: Job[] = [];
   let closed = false;
@@ -153,9 +154,10 @@ export function createParsePool(options: ParsePoolOptions): DocumentParser {
 
   return {
     concurrency: size,
+    offloads,
     parse(bytes, name, { timeoutMs = 60_000 }) {
       if (closed) return Promise.reject(new Error("the parse pool is closed"));
-      if (detectFormat(name) !== "pdf" && bytes.length < inlineBelow) return parseFile(bytes, name, chunkOptions, { timeoutMs });
+      if (!offloads(name, bytes.length)) return parseFile(bytes, name, chunkOptions, { timeoutMs });
       return new Promise((resolve, reject) => {
         queue.push({ bytes, name, timeoutMs, resolve, reject });
         dispatch();

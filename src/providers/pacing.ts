@@ -72,14 +72,25 @@ export function createPacer(options: PacerOptions): Pacer {
   if (!Number.isInteger(reserve) || reserve < 0 || reserve >= rpm) {
     throw new TypeError(`Expected \`interactiveReserve\` to be an integer >= 0 and < rpm, got \`${reserve}\` (${typeof reserve})`);
   }
-  // A start counts a little longer than the window: the provider sees it a moment after
-  // we start it, and two arrivals a hair under a window apart would count as one minute.
+  // A call counts from its start until a window after its answer came: the provider saw it
+  // somewhere in between (later than we started it when our event loop was busy), and the
+  // small margin keeps two arrivals a hair under a window apart from counting as one minute.
   const windowMs = options.windowMs ?? 60_000;
   const countedMs = windowMs + windowMs / 100;
+  /** When each call in the window was last known to be at the provider, ascending. */
   const starts: number[] = [];
+  const answered = (startedAt: number) => {
+    const at = starts.indexOf(startedAt);
+    if (at < 0) return;
+    starts.splice(at, 1);
+    const now = Date.now();
+    let i = starts.length;
+    while (i > 0 && starts[i - 1]! > now) i--;
+    starts.splice(i, 0, now);
+  };
   /** Expiry times of slots held for announced follow-ups (a request may never make its follow-up). */
   let held: number[] = [];
-  const lanes: Record<Lane, (() => void)[]> = { interactive: [], batch: [] };
+  const lanes: Record<Lane, ((startedAt: number) => void)[]> = { interactive: [], batch: [] };
   let running = 0;
   let resumeAt = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -112,7 +123,7 @@ export function createPacer(options: PacerOptions): Pacer {
       if (!next) break;
       starts.push(now);
       running++;
-      next();
+      next(now);
     }
     const blocked = running < concurrency && lanes.interactive.length + lanes.batch.length > 0;
     if (blocked && starts.length > 0) wakeAt(starts[0]! + countedMs);
@@ -150,13 +161,14 @@ export function createPacer(options: PacerOptions): Pacer {
           if (at >= 0) queue.splice(at, 1);
           reject(signal!.reason);
         };
-        const entry = () => {
+        const entry = (startedAt: number) => {
           signal?.removeEventListener("abort", onAbort);
           Promise.resolve()
             .then(fn)
             .then(resolve, reject)
             .finally(() => {
               running--;
+              answered(startedAt);
               pump();
             });
         };

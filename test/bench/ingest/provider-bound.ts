@@ -7,7 +7,8 @@
  */
 import path from "node:path";
 import { runIngest } from "../../../ingest/command.js";
-import { readChunks, writeXquadArticles } from "../../helpers/ingest-data.js";
+import { openLanceStore } from "../../../src/store/lance-store.js";
+import { E5, writeXquadArticles } from "../../helpers/ingest-data.js";
 import { startFakeProvider } from "../../fake-provider/index.js";
 
 export interface ProviderBoundResult {
@@ -51,7 +52,7 @@ export async function measureProviderBound(root: string, options: { latencyMs: n
     const inWholeMinutes = accepted.filter((r) => r.at < first + minutes * 60_000).length;
     return {
       chunks,
-      stored: (await readChunks(uri))?.length ?? 0,
+      stored: await storedChunks(uri),
       requests: accepted.length,
       limited: embeds.filter((r) => r.status === 429).length,
       minutes,
@@ -60,5 +61,14 @@ export async function measureProviderBound(root: string, options: { latencyMs: n
     };
   } finally {
     await fake.close();
+  }
+}
+
+async function storedChunks(uri: string): Promise<number> {
+  const store = await openLanceStore({ uri });
+  try {
+    return await (await store.openCollection("default", { embedModel: E5.id, dims: E5.dims, create: false })).count();
+  } finally {
+    await store.close();
   }
 }
