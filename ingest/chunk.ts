@@ -98,7 +98,7 @@ export function chunkDocument(doc: LoadedDocument, options: ChunkOptions): Chunk
   const chunks: Chunk[] = [];
   for (const group of groupByHeading(doc)) {
     const atoms: Atom[] = [];
-    group.parts.forEach((part, index) => atomize(part.text, { start: 0, end: part.text.length }, PARAGRAPH, index, atoms));
+    for (const [index, part] of group.parts.entries()) atomize(part.text, { start: 0, end: part.text.length }, PARAGRAPH, index, atoms);
     for (const packed of pack(atoms)) {
       const first = group.parts[packed.atoms[0]!.part]!;
       const last = group.parts[packed.atoms.at(-1)!.part]!;

@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { configOrReport } from "../src/config.js";
 import { createConsoleLogger } from "../src/logger.js";
 import type { IngestReport } from "../src/runtime/ingest-service.js";
+import type { BlobStore } from "../src/blobs/blob-store.js";
 import { openNodeRuntime } from "../src/runtime/node-runtime.js";
 import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
 import { discoverFiles, sourceFiles } from "./discover.js";
@@ -92,7 +93,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
         if (o.status === "failed") progress.log(`failed ${o.source}: ${o.reason}`);
       },
     });
-    const pruned = args.values.prune && collection ? await prune(collection, dryRun) : [];
+    const pruned = args.values.prune && collection ? await prune(collection, dryRun, rt.blobs) : [];
     progress.stop();
     // Indexes and compaction after the writes, not during: one pass per run.
     if (collection?.upkeep && !dryRun && !controller.signal.aborted && (report.chunksWritten > 0 || pruned.length > 0)) {
@@ -115,13 +116,16 @@ export async function runIngest(argv: string[], env: Record<string, string | und
 }
 
 /** Deletes documents whose source file is gone; returns their sources. */
-async function prune(collection: Collection, dryRun: boolean): Promise<string[]> {
+async function prune(collection: Collection, dryRun: boolean, blobs: BlobStore | undefined): Promise<string[]> {
   const gone: string[] = [];
   for (const doc of await collection.listDocuments()) {
     if (!path.isAbsolute(doc.source)) continue; // uploads have no file to check
     const exists = await access(doc.source).then(() => true, () => false);
     if (exists) continue;
-    if (!dryRun) await collection.deleteDocument(doc.documentId);
+    if (!dryRun) {
+      await collection.deleteDocument(doc.documentId);
+      await blobs?.delete(collection.name, doc.documentId);
+    }
     gone.push(doc.source);
   }
   return gone;
@@ -142,7 +146,7 @@ function printSummary(out: NodeJS.WriteStream, report: IngestReport, extra: { sk
   );
 }
 
-// Run when executed directly (npm run ingest / bin), not when imported by tests.
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("ingest/command.ts")) {
+// Run when executed directly (npm run ingest: dist/ingest/command.js; tsx: ingest/command.ts), not when imported by tests or the bin.
+if (/ingest[\\/]command\.[jt]s$/.test(process.argv[1] ?? "")) {
   process.exitCode = await runIngest(process.argv.slice(2), process.env);
 }

@@ -7,9 +7,10 @@
 import { type Chunk, type ChunkOptions, chunkDocument } from "./chunk.js";
 import { type LoadOptions, loadDocument } from "./loaders/index.js";
 
-/** A file ready to embed: its title and its chunks. */
+/** A file ready to embed: its title, page count (PDF) and chunks. */
 export interface ParsedFile {
   title: string;
+  pages: number | undefined;
   chunks: Chunk[];
 }
 
@@ -27,7 +28,7 @@ export interface DocumentParser {
 /** Loads and chunks one file in the calling thread. */
 export async function parseFile(bytes: Uint8Array, name: string, chunkOptions: ChunkOptions, options: LoadOptions): Promise<ParsedFile> {
   const document = await loadDocument(bytes, name, options);
-  return { title: document.title, chunks: chunkDocument(document, chunkOptions) };
+  return { title: document.title, pages: document.pages, chunks: chunkDocument(document, chunkOptions) };
 }
 
 /** Parses in the calling thread (any runtime; no OCR, which needs Node's canvas). */

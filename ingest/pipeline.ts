@@ -6,6 +6,7 @@
  * Finished documents are written several per commit (group-writer.ts), each whole or not
  * at all. Runtime-agnostic: files come as readers.
  */
+import { type BlobStore, contentTypeFor } from "../src/blobs/blob-store.js";
 import type { Embedder } from "../src/providers/embed.js";
 import { AppError } from "../src/errors.js";
 import { ProviderError } from "../src/providers/provider-error.js";
@@ -39,6 +40,8 @@ export interface IngestOptions extends IngestRunOptions {
   loadTimeoutMs?: number;
   /** Parses and chunks files (default: in this thread, with `chunkOptions`). */
   parser?: DocumentParser | undefined;
+  /** Keeps each written document's original file (for opening a citation's source); none by default. */
+  blobs?: BlobStore;
 }
 
 /** Up to this many files, their stored versions are looked up one by one instead of listing the collection. */
@@ -53,6 +56,7 @@ interface PendingDoc {
   id: string;
   hash: string;
   title: string;
+  pages: number | undefined;
   chunks: Chunk[];
   vectors: (Float32Array | undefined)[];
   remaining: number;
@@ -106,6 +110,7 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
         },
       })
     : undefined;
+  const originals = new Set<Promise<void>>();
   const write = (doc: PendingDoc) => {
     const ingestedAt = Date.now();
     const records: ChunkRecord[] = doc.chunks.map((c, i) => ({
@@ -123,7 +128,18 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
       ingestedAt,
     }));
     doc.vectors = []; // the records hold them now
-    writer!.add(doc, { documentId: doc.id, chunks: records });
+    if (!options.blobs) return writer!.add(doc, { documentId: doc.id, chunks: records });
+    // The original first: a stored document always has its file to open.
+    const blobs = options.blobs;
+    const keeping: Promise<void> = doc.file
+      .read()
+      .then((bytes) => keepOriginal(blobs, options.collectionName, doc.id, doc.file.source, bytes, doc.pages))
+      .then(
+        () => writer!.add(doc, { documentId: doc.id, chunks: records }),
+        (error: Error) => fail(doc, { reason: `could not keep the original file: ${error.message}` }),
+      )
+      .finally(() => originals.delete(keeping));
+    originals.add(keeping);
   };
 
   const inflight = new Set<Promise<void>>();
@@ -259,6 +275,7 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
   // Parses started ahead of an interruption finish on their own; their results are dropped.
   if (!fatal) await flush(true);
   while (inflight.size > 0) await Promise.race(inflight);
+  while (originals.size > 0) await Promise.all(originals);
   await writer?.drain();
 
   if (fatal || options.signal?.aborted) {
@@ -278,7 +295,11 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
   };
 }
 
-type Prepared = { id: string; hash: string; title: string; chunks: Chunk[] };
+type Prepared = { id: string; hash: string; title: string; pages: number | undefined; chunks: Chunk[] };
+
+function keepOriginal(blobs: BlobStore, collection: string, id: string, source: string, bytes: Uint8Array, pages: number | undefined) {
+  return blobs.put(collection, id, bytes, { name: source, contentType: contentTypeFor(source), ...(pages ? { pages } : {}) });
+}
 
 /**
  * What is stored for these files: looked up one by one for a few files (an upload into a
@@ -302,11 +323,13 @@ async function prepare(file: SourceFile, options: IngestOptions, parser: Documen
     const stored = existing.get(id);
     // Unchanged, unless it was stored without vectors and an embedder is here now.
     if (stored && stored.contentHash === hash && stored.chunks > 0 && (!options.embedder || stored.embedded === stored.chunks)) {
+      // Documents stored before originals were kept get theirs now.
+      if (options.blobs && !options.dryRun && !(await options.blobs.head(options.collectionName, id))) await keepOriginal(options.blobs, options.collectionName, id, file.source, bytes, undefined);
       return { source: file.source, status: "unchanged", documentId: id, chunks: stored.chunks };
     }
-    const { title, chunks } = await parser.parse(bytes, file.source, { timeoutMs: options.loadTimeoutMs ?? 60_000 });
+    const { title, pages, chunks } = await parser.parse(bytes, file.source, { timeoutMs: options.loadTimeoutMs ?? 60_000 });
     if (chunks.length === 0) return { source: file.source, status: "failed", documentId: id, reason: "no text to index" };
-    return { id, hash, title, chunks };
+    return { id, hash, title, pages, chunks };
   } catch (error) {
     return { source: file.source, status: "failed", documentId: id, ...failure(error) };
   }

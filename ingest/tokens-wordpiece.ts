@@ -48,14 +48,15 @@ function loadVocabulary(): Vocabulary {
   return loaded;
 }
 
-/** Character classes of the basic tokenizer. */
-const enum Kind {
-  Unknown = 0,
-  Letter, // part of a word
-  Space, // ends a word
-  Drop, // removed: NUL, U+FFFD, control/format/unassigned (category C*), combining marks (accents)
-  Alone, // a token by itself: punctuation, CJK ideographs
-}
+/** Character classes of the basic tokenizer (a plain object, not a `const enum`, so any TS toolchain compiles it). */
+const Kind = {
+  Unknown: 0,
+  Letter: 1, // part of a word
+  Space: 2, // ends a word
+  Drop: 3, // removed: NUL, U+FFFD, control/format/unassigned (category C*), combining marks (accents)
+  Alone: 4, // a token by itself: punctuation, CJK ideographs
+} as const;
+type Kind = (typeof Kind)[keyof typeof Kind];
 
 // Python's str.split(), which BERT uses, also splits at the line and paragraph separators.
 const SPACE = /^[\t\n\r \p{Zs}\u2028\u2029]$/u;
@@ -65,9 +66,11 @@ const kinds = new Uint8Array(0x10000);
 
 function kindOf(codePoint: number): Kind {
   if (codePoint < 0x10000) {
-    const known = kinds[codePoint]!;
+    const known = kinds[codePoint] as Kind; // only ever holds Kind values
     if (known !== Kind.Unknown) return known;
-    return (kinds[codePoint] = classify(codePoint));
+    const kind = classify(codePoint);
+    kinds[codePoint] = kind;
+    return kind;
   }
   return classify(codePoint);
 }

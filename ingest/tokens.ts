@@ -24,17 +24,19 @@ export function createTokenCounter(profile: EmbedModelProfile): TokenCounter {
 const WORD = /^[\p{L}\p{N}\p{M}]$/u;
 const ALONE = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]$/u;
 const LOWER_LATIN = /^[\p{Ll}\p{M}]$/u;
-const enum Kind {
-  Unknown = 0,
-  Space,
-  Alone, // one token each: CJK, kana, Hangul, punctuation, symbols
-  Lower, // lower-case Latin letters: about 4 per XLM-R token in English
-  Other, // capitals, digits, other scripts: split finer by XLM-R (and BERT)
-}
+/** Character classes for the estimate (a plain object, not a `const enum`, so any TS toolchain compiles it). */
+const Kind = {
+  Unknown: 0,
+  Space: 1,
+  Alone: 2, // one token each: CJK, kana, Hangul, punctuation, symbols
+  Lower: 3, // lower-case Latin letters: about 4 per XLM-R token in English
+  Other: 4, // capitals, digits, other scripts: split finer by XLM-R (and BERT)
+} as const;
+type Kind = (typeof Kind)[keyof typeof Kind];
 const kinds = new Uint8Array(0x10000);
 
 function kindOf(cp: number): Kind {
-  const known = cp < 0x10000 ? kinds[cp]! : Kind.Unknown;
+  const known = cp < 0x10000 ? (kinds[cp] as Kind) : Kind.Unknown; // the cache only ever holds Kind values
   if (known !== Kind.Unknown) return known;
   const char = String.fromCodePoint(cp);
   const kind = /^\s$/u.test(char)

@@ -174,6 +174,7 @@ describe("the main server", () => {
     it("GET /health reports the store and the providers ready", async () => {
       const response = await call(main, "/health");
       expect(response.status).toBe(200);
+      // biome-ignore lint/suspicious/noExplicitAny: the test reads the /health body field by field
       const body = (await response.json()) as Record<string, any>;
       expect(body.status).toBe("ok");
       expect(body.store).toEqual({ ok: true, collections: 2 });
@@ -627,6 +628,7 @@ describe("a server with no provider configured", () => {
   it("is healthy but says what to set, and answers 503 naming NVIDIA_API_KEY where a provider is needed", async () => {
     const health = await call(bare, "/health");
     expect(health.status).toBe(200);
+    // biome-ignore lint/suspicious/noExplicitAny: the test reads the /health body field by field
     const body = (await health.json()) as Record<string, any>;
     expect(body.status).toBe("ok");
     expect(body.store).toEqual({ ok: true, collections: 0 });

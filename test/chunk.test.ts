@@ -202,7 +202,13 @@ describe("chunkDocument on hard input", () => {
 
   it("counts each part of the text a few times, not once per append", () => {
     let counted = 0;
-    const options: ChunkOptions = { ...e5Options, countTokens: (text) => ((counted += text.length), countE5(text)) };
+    const options: ChunkOptions = {
+      ...e5Options,
+      countTokens: (text) => {
+        counted += text.length;
+        return countE5(text);
+      },
+    };
     const doc = xquad("en");
     chunkDocument(doc, options);
     const length = doc.sections.reduce((sum, s) => sum + s.text.length, 0);

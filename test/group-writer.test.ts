@@ -16,7 +16,13 @@ function doc(id: string, n: number, chunkIds = (i: number) => `${id}:${i}`): Doc
 async function counted() {
   const collection = await createMemoryStore().openCollection("c", { embedModel: "m", dims: 4 });
   const calls: number[] = [];
-  const spied: Collection = { ...collection, writeDocuments: (documents) => (calls.push(documents.length), collection.writeDocuments(documents)) };
+  const spied: Collection = {
+    ...collection,
+    writeDocuments(documents) {
+      calls.push(documents.length);
+      return collection.writeDocuments(documents);
+    },
+  };
   return { collection, spied, calls };
 }
 

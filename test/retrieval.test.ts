@@ -5,7 +5,6 @@ import { ingestSettings } from "../ingest/settings.js";
 import { mapPool, retrievalMetrics } from "../src/eval/metrics.js";
 import { createApp } from "../src/http/app.js";
 import { createRuntime } from "../src/runtime/create-runtime.js";
-import { silentLogger } from "../src/logger.js";
 import { createEmbedder } from "../src/providers/embed.js";
 import { createProviders } from "../src/providers/registry.js";
 import { buildContext, estimateChatTokens } from "../src/answer/context.js";
@@ -382,7 +381,6 @@ describe("reranking", () => {
 
   function appWith(env: Record<string, string>) {
     const config = fakeConfig(fake, { RERANK_MODEL: MODEL, ...env });
-    const providers = createProviders(config, { baseDelayMs: 5 });
     const app = createApp(createRuntime({ config, store, providers: { baseDelayMs: 5 } }));
     return async (body: Record<string, unknown>) => {
       const response = await app.request("/v1/search", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });

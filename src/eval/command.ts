@@ -122,6 +122,7 @@ export async function runEval(argv: string[], env: Record<string, string | undef
   }
 }
 
-if (process.argv[1]?.endsWith("eval/command.ts")) {
+// Run when executed directly (npm run eval through tsx, or dist/src/eval/command.js), not when imported.
+if (/eval[\\/]command\.[jt]s$/.test(process.argv[1] ?? "")) {
   process.exitCode = await runEval(process.argv.slice(2), process.env);
 }

@@ -15,6 +15,7 @@ import { askRoutes } from "./routes/ask.js";
 import { catalogRoutes } from "./routes/catalog.js";
 import { documentRoutes } from "./routes/documents.js";
 import { searchRoutes } from "./routes/search.js";
+import { WEB_PATHS, webRoutes } from "../web/web-routes.js";
 
 /** JSON bodies are questions, not documents: 1 MB is plenty. */
 const JSON_LIMIT = 1024 * 1024;
@@ -33,7 +34,7 @@ export function createApp(deps: Runtime): Hono {
     const origins = deps.config.CORS_ORIGINS;
     app.use(cors({ origin: origins.includes("*") ? "*" : origins, allowHeaders: ["Authorization", "Content-Type"], allowMethods: ["GET", "POST", "DELETE", "OPTIONS"] }));
   }
-  if (deps.config.RAG_API_KEY) app.use(bearerAuth({ token: deps.config.RAG_API_KEY, open: ["/health"] }));
+  if (deps.config.RAG_API_KEY) app.use(bearerAuth({ token: deps.config.RAG_API_KEY, open: ["/health", ...WEB_PATHS] }));
   const jsonLimit = bodyLimit({
     maxSize: JSON_LIMIT,
     onError: () => {
@@ -56,6 +57,7 @@ export function createApp(deps: Runtime): Hono {
     });
   });
 
+  app.route("/", webRoutes());
   app.route("/", catalogRoutes(deps));
   app.route("/", searchRoutes(deps));
   app.route("/", askRoutes(deps));

@@ -114,7 +114,10 @@ export function createPacer(options: PacerOptions): Pacer {
   function pump(): void {
     const now = Date.now();
     prune(now);
-    if (now < resumeAt) return wakeAt(resumeAt);
+    if (now < resumeAt) {
+      wakeAt(resumeAt);
+      return;
+    }
     while (running < concurrency) {
       const interactive = lanes.interactive.length > 0 && starts.length < rpm;
       // Batch work leaves the reserve, the held slots and every waiting question their room.

@@ -1,4 +1,4 @@
-import { ProviderError } from "./provider-error.js";
+import type { ProviderError } from "./provider-error.js";
 
 /** Retry policy in the manner of openai-node: honour Retry-After up to 60 s, else min(0.5·2ⁿ, 8) s with up to 25% jitter. */
 export interface RetryPolicy {

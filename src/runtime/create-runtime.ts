@@ -9,6 +9,7 @@ import { type DocumentParser, createInlineParser } from "../../ingest/document-p
 import { ingestFiles } from "../../ingest/pipeline.js";
 import { ingestSettings } from "../../ingest/settings.js";
 import { answer } from "../answer/answer.js";
+import type { BlobStore } from "../blobs/blob-store.js";
 import type { Config } from "../config.js";
 import { type Logger, silentLogger } from "../logger.js";
 import { embedModelProfile } from "../providers/embed-models.js";
@@ -24,6 +25,8 @@ export interface CreateRuntimeOptions {
   store: VectorStore;
   /** Default: silent. */
   logger?: Logger;
+  /** Where ingest keeps documents' original files; default none (sources cannot be opened). */
+  blobs?: BlobStore;
   /** Provider transport settings (an injected fetch, shorter back-offs in tests). */
   providers?: Omit<CreateProvidersOptions, "logger" | "countTokens">;
   /**
@@ -56,7 +59,7 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
       if (!name || !detectFormat(name)) throw new LoadError("unsupported", `Unsupported file type "${name}": askdocs reads ${SUPPORTED}.`);
     },
     ingest(collectionName, collection, files, run = {}) {
-      return ingestFiles(files, { ...run, collectionName, collection, embedder: providers.embedder, chunkOptions: settings.chunkOptions, settingsKey: settings.settingsKey, parser });
+      return ingestFiles(files, { ...run, collectionName, collection, embedder: providers.embedder, chunkOptions: settings.chunkOptions, settingsKey: settings.settingsKey, blobs: options.blobs, parser });
     },
   };
 
@@ -66,6 +69,7 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
     store,
     providers,
     ingest,
+    blobs: options.blobs,
     search: (request) => retrieve({ ...retrievalParts, ...request }),
     answer: (request) => answer({ ...retrievalParts, providers, contextTokens: config.CONTEXT_TOKENS }, request),
     close: async () => {

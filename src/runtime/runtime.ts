@@ -6,6 +6,7 @@
  * take a Runtime and hold no retrieval or answer logic of their own.
  */
 import type { AnswerEvent, AnswerRequest } from "../answer/answer.js";
+import type { BlobStore } from "../blobs/blob-store.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { Providers } from "../providers/registry.js";
@@ -29,6 +30,8 @@ export interface Runtime {
   readonly store: VectorStore;
   readonly providers: Providers;
   readonly ingest: IngestService;
+  /** Documents' original files (kept by ingest, served to open a citation's source); absent where none is configured. */
+  readonly blobs: BlobStore | undefined;
   /** The top-k passages for a query, with the limits of the configuration (fusion, queue wait). */
   search(request: SearchRequest): Promise<Retrieval>;
   /** See src/answer/answer.ts: events from retrieval to `done` or `error`. */

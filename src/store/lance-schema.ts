@@ -4,7 +4,6 @@
  */
 import { Field, FixedSizeList, Float32, Int32, Schema, TimestampMillisecond, Type, Utf8 } from "apache-arrow";
 import type { Table as ArrowTable } from "apache-arrow";
-import { InvalidRequestError } from "../errors.js";
 import type { ChunkRecord, StoredChunk } from "./vector-store.js";
 
 /** Which embedding model built a collection: vectors of different models are not comparable. */

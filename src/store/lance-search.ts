@@ -68,7 +68,7 @@ export async function vectorSearch(table: Table, vector: Float32Array | number[]
  */
 async function keywordLimit(table: Table, topK: number): Promise<number> {
   const index = (await table.listIndices()).find((i) => i.columns.includes("text"));
-  if (!index || index.numIndexedRows !== 0 || !index.numUnindexedRows) return topK;
+  if (index?.numIndexedRows !== 0 || !index.numUnindexedRows) return topK;
   return Math.max(topK, index.numUnindexedRows);
 }
 

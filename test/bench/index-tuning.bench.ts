@@ -527,7 +527,7 @@ try {
 
   if (!values["skip-quirks"] && !overBudget()) {
     await step("quirks", async () => {
-      const attempt = async (label: string, run: () => Promise<string | void>) => {
+      const attempt = async (label: string, run: () => Promise<string | undefined>) => {
         try {
           const detail = await run();
           const line = `quirk: ${label}: ok${detail ? ` (${detail})` : ""}`;

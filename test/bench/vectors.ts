@@ -167,7 +167,10 @@ export class EmbeddingModel {
 
     this.mu = new Float64Array(dims);
     let muNorm = 0;
-    for (let d = 0; d < dims; d++) muNorm += (this.mu[d] = normal()) ** 2;
+    for (let d = 0; d < dims; d++) {
+      this.mu[d] = normal();
+      muNorm += this.mu[d]! ** 2;
+    }
     muNorm = Math.sqrt(muNorm);
     for (let d = 0; d < dims; d++) this.mu[d]! /= muNorm;
 
@@ -365,7 +368,7 @@ export class ExactTopK {
     this.count = queries.length;
     this.dims = queries[0]?.length ?? 0;
     this.queries = new Float32Array(this.count * this.dims);
-    queries.forEach((q, i) => this.queries.set(q, i * this.dims));
+    for (const [i, q] of queries.entries()) this.queries.set(q, i * this.dims);
     this.scores = new Float32Array(this.count * k).fill(-Infinity);
     this.ids = new Int32Array(this.count * k).fill(-1);
   }

@@ -64,7 +64,7 @@ export function fakeEmbedding(text: string): number[] {
 /** `encoding_format: "base64"`: little-endian float32, as OpenAI-compatible servers send it. */
 export function toBase64(vector: number[]): string {
   const view = new DataView(new ArrayBuffer(vector.length * 4));
-  vector.forEach((x, i) => view.setFloat32(i * 4, x, true));
+  for (const [i, x] of vector.entries()) view.setFloat32(i * 4, x, true);
   return Buffer.from(view.buffer).toString("base64");
 }
 

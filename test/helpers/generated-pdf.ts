@@ -30,7 +30,10 @@ function serialize(objects: PdfObject[], trailer: string): Uint8Array {
   };
   objects.forEach((object, i) => {
     offsets.push(length);
-    if (typeof object === "string") return push(latin1(`${i + 1} 0 obj\n${object}\nendobj\n`));
+    if (typeof object === "string") {
+      push(latin1(`${i + 1} 0 obj\n${object}\nendobj\n`));
+      return;
+    }
     push(latin1(`${i + 1} 0 obj\n<< ${object.dictionary} /Length ${object.data.length} >>\nstream\n`));
     push(object.data);
     push(latin1("\nendstream\nendobj\n"));

@@ -71,7 +71,12 @@ describe("pacing", () => {
     expect(batchStarts).toBe(8);
     // The window is full for batch work, not for a question.
     let asked = false;
-    await pacer.schedule(async () => void (asked = true), { maxWaitMs: 0 });
+    await pacer.schedule(
+      async () => {
+        asked = true;
+      },
+      { maxWaitMs: 0 },
+    );
     expect(asked).toBe(true);
     expect(batchStarts).toBe(8);
     expect(pacer.waiting).toBe(4);

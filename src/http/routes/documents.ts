@@ -1,9 +1,11 @@
 /**
  * `POST /v1/documents` runs one uploaded file through the same pipeline as the ingest
- * command (re-uploading a name replaces that document); `GET` lists, `DELETE` removes.
+ * command (re-uploading a name replaces that document), which keeps the original in the
+ * blob store; `GET` lists, `GET …/:id/source` serves the original, `DELETE` removes both.
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { charsetOf } from "../../blobs/blob-store.js";
 import { AppError, InvalidRequestError, NotFoundError } from "../../errors.js";
 import type { Runtime } from "../../runtime/runtime.js";
 import type { Collection } from "../../store/vector-store.js";
@@ -69,9 +71,19 @@ export function documentRoutes(deps: Runtime) {
   app.get("/v1/documents", async (c) => {
     const { collection } = queryParams(c, collectionQuery);
     const docs = await deps.store.openExistingCollection(collection).then((col) => col.listDocuments());
+    const originals = await Promise.all(docs.map((d) => deps.blobs?.head(collection, d.documentId)));
     return c.json({
       collection,
-      data: docs.map((d) => ({ document_id: d.documentId, source: d.source, title: d.title, chunks: d.chunks, content_hash: d.contentHash, ingested_at: new Date(d.ingestedAt).toISOString() })),
+      data: docs.map((d, i) => ({
+        document_id: d.documentId,
+        source: d.source,
+        title: d.title,
+        chunks: d.chunks,
+        pages: originals[i]?.pages ?? null,
+        original: originals[i] !== undefined,
+        content_hash: d.contentHash,
+        ingested_at: new Date(d.ingestedAt).toISOString(),
+      })),
     });
   });
 
@@ -80,8 +92,26 @@ export function documentRoutes(deps: Runtime) {
     const { collection } = queryParams(c, collectionQuery);
     const target = await deps.store.openExistingCollection(collection);
     if (!(await target.deleteDocument(id))) throw new NotFoundError(`No document ${id} in collection "${collection}".`);
+    await deps.blobs?.delete(collection, id);
     scheduleUpkeep(target);
     return c.json({ deleted: id, collection });
+  });
+
+  app.get("/v1/documents/:id/source", async (c) => {
+    const { id } = pathParams(c, documentPath);
+    const { collection } = queryParams(c, collectionQuery);
+    const blob = await deps.blobs?.get(collection, id);
+    if (!blob) throw new NotFoundError(`No original file kept for document ${id} in collection "${collection}".`);
+    const { contentType, name } = blob.meta;
+    return c.body(blob.bytes as Uint8Array<ArrayBuffer>, 200, {
+      // Text keeps its bytes (it may be GBK); the charset tells the browser how to read them.
+      "Content-Type": contentType.startsWith("text/") ? `${contentType}; charset=${charsetOf(blob.bytes)}` : contentType,
+      "Content-Disposition": `inline; filename*=UTF-8''${encodeURIComponent(name.split(/[\\/]/).pop()!)}`,
+      // An uploaded HTML file must not run as this origin (where the page keeps the API key).
+      "Content-Security-Policy": "sandbox",
+      "X-Content-Type-Options": "nosniff",
+      "Cache-Control": "private, no-cache",
+    });
   });
 
   return app;

@@ -1,0 +1,63 @@
+/**
+ * Node blob store: one folder per collection, `<id>.bin` with a `<id>.json` sidecar.
+ * Writes go to a temporary name and are renamed into place, so a reader never sees half
+ * a file. Ids and collection names are validated by the HTTP layer and the store
+ * (hex ids, `[A-Za-z0-9_-]` names); they are checked again here because they become paths.
+ */
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import type { BlobMeta, BlobStore } from "../blobs/blob-store.js";
+
+const SAFE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+const metaSchema = z.object({ name: z.string(), contentType: z.string(), size: z.number(), pages: z.number().optional(), storedAt: z.number() });
+
+/** The default folder for a database path: beside it, e.g. `data/lancedb` → `data/lancedb-files`. */
+export function blobFolderFor(lancedbUri: string): string {
+  return `${lancedbUri.replace(/[\\/]+$/, "")}-files`;
+}
+
+export function createFolderBlobStore(root: string): BlobStore {
+  const paths = (collection: string, documentId: string) => {
+    if (!SAFE.test(collection) || !SAFE.test(documentId)) throw new TypeError(`Expected a collection name and document id usable as file names, got \`${collection}\`, \`${documentId}\``);
+    const dir = join(root, collection);
+    return { dir, bin: join(dir, `${documentId}.bin`), json: join(dir, `${documentId}.json`) };
+  };
+  const missing = (error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
+    throw error;
+  };
+  const head = async (collection: string, documentId: string): Promise<BlobMeta | undefined> => {
+    const text = await readFile(paths(collection, documentId).json, "utf8").catch(missing);
+    return text === undefined ? undefined : metaSchema.parse(JSON.parse(text));
+  };
+
+  return {
+    async put(collection, documentId, bytes, meta) {
+      const p = paths(collection, documentId);
+      await mkdir(p.dir, { recursive: true });
+      const full: BlobMeta = { ...meta, size: bytes.byteLength, storedAt: Date.now() };
+      const tmp = `.${process.pid}.${Date.now()}.tmp`;
+      await writeFile(p.bin + tmp, bytes);
+      await writeFile(p.json + tmp, JSON.stringify(full));
+      // Bytes first, then the sidecar: the sidecar's presence means the blob is complete.
+      await rename(p.bin + tmp, p.bin);
+      await rename(p.json + tmp, p.json);
+    },
+    head,
+    async get(collection, documentId) {
+      const meta = await head(collection, documentId);
+      if (!meta) return undefined;
+      const bytes = await readFile(paths(collection, documentId).bin).catch(missing);
+      return bytes ? { meta, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) } : undefined;
+    },
+    async delete(collection, documentId) {
+      const p = paths(collection, documentId);
+      const existed = (await head(collection, documentId)) !== undefined;
+      await rm(p.json, { force: true });
+      await rm(p.bin, { force: true });
+      return existed;
+    },
+  };
+}
