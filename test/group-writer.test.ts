@@ -6,8 +6,18 @@ import type { ChunkRecord, Collection, DocumentWrite } from "../src/store/vector
 /** A document of `n` chunks (vector-less: stored for keyword search). */
 function doc(id: string, n: number, chunkIds = (i: number) => `${id}:${i}`): DocumentWrite {
   const chunks: ChunkRecord[] = Array.from({ length: n }, (_, i) => ({
-    id: chunkIds(i), documentId: id, source: `${id}.md`, title: id, page: null, pageEnd: null, heading: "", chunkIndex: i,
-    text: `chunk ${i} of ${id}`, contentHash: "h", vector: null, ingestedAt: 1,
+    id: chunkIds(i),
+    documentId: id,
+    source: `${id}.md`,
+    title: id,
+    page: null,
+    pageEnd: null,
+    heading: "",
+    chunkIndex: i,
+    text: `chunk ${i} of ${id}`,
+    contentHash: "h",
+    vector: null,
+    ingestedAt: 1,
   }));
   return { documentId: id, chunks };
 }
@@ -45,7 +55,10 @@ describe("group writer", () => {
     const failed: string[] = [];
     const writer = createGroupWriter<string>({ collection: spied, lingerMs: 10, onWritten: (id) => written.push(id), onFailed: (id) => failed.push(id) });
     writer.add("a", doc("a", 2));
-    writer.add("bad", doc("bad", 2, () => "bad:0")); // two chunks with one id
+    writer.add(
+      "bad",
+      doc("bad", 2, () => "bad:0"),
+    ); // two chunks with one id
     writer.add("c", doc("c", 1));
     await writer.drain();
     expect(written).toEqual(["a", "c"]);

@@ -103,7 +103,11 @@ describe("OCR of pages without a text layer", () => {
       const upload = await fetch(`${server.url}/v1/documents`, { method: "POST", body: form });
       expect(upload.status, await upload.clone().text()).toBe(201);
       const { info } = sentImage(fake);
-      const search = await fetch(`${server.url}/v1/search`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "harbour tide table", collection: "default", mode: "keyword" }) });
+      const search = await fetch(`${server.url}/v1/search`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "harbour tide table", collection: "default", mode: "keyword" }),
+      });
       const { results } = (await search.json()) as { results: { source: string; page: number; heading: string; text: string }[] };
       expect(results[0]).toMatchObject({ source: "scan.pdf", page: 1, heading: OCR_HEADING, text: fakeOcrText(info) });
     } finally {

@@ -51,10 +51,7 @@ export async function pageNotes(page: PdfPage): Promise<PageNote[]> {
       fields.push(label ? `${label}: ${value}` : value);
     }
   }
-  return [
-    ...(fields.length > 0 ? [{ heading: FORM_FIELDS_HEADING, text: fields.join("\n\n") }] : []),
-    ...(notes.length > 0 ? [{ heading: ANNOTATIONS_HEADING, text: notes.join("\n\n") }] : []),
-  ];
+  return [...(fields.length > 0 ? [{ heading: FORM_FIELDS_HEADING, text: fields.join("\n\n") }] : []), ...(notes.length > 0 ? [{ heading: ANNOTATIONS_HEADING, text: notes.join("\n\n") }] : [])];
 }
 
 /** A text field's value, or a choice field's selected entries by their display names; buttons carry no text. */

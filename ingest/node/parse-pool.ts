@@ -24,10 +24,7 @@ export type ToWorker =
   | { type: "image-text"; id: number; text: string; error?: undefined }
   | { type: "image-text"; id: number; error: string; text?: undefined };
 
-export type FromWorker =
-  | { type: "done"; parsed: ParsedFile }
-  | { type: "failed"; reason: LoadFailure | undefined; message: string }
-  | { type: "read-image"; id: number; dataUrl: string };
+export type FromWorker = { type: "done"; parsed: ParsedFile } | { type: "failed"; reason: LoadFailure | undefined; message: string } | { type: "read-image"; id: number; dataUrl: string };
 
 export interface ParsePoolOptions {
   /** The embedding model whose tokens size the chunks (EMBED_MODEL). */
@@ -124,10 +121,12 @@ export function createParsePool(options: ParsePoolOptions): DocumentParser {
       if (message.type === "read-image") {
         clearTimeout(timer);
         remaining -= Date.now() - since;
-        options.readImage!(message.dataUrl).then(
-          (text) => slot.worker.postMessage({ type: "image-text", id: message.id, text } satisfies ToWorker),
-          (error: Error) => slot.worker.postMessage({ type: "image-text", id: message.id, error: error.message } satisfies ToWorker),
-        ).finally(() => slot.job === job && arm());
+        options.readImage!(message.dataUrl)
+          .then(
+            (text) => slot.worker.postMessage({ type: "image-text", id: message.id, text } satisfies ToWorker),
+            (error: Error) => slot.worker.postMessage({ type: "image-text", id: message.id, error: error.message } satisfies ToWorker),
+          )
+          .finally(() => slot.job === job && arm());
         return;
       }
       settle();
@@ -146,7 +145,10 @@ export function createParsePool(options: ParsePoolOptions): DocumentParser {
     if (closed) return;
     while (queue.length > 0) {
       let slot = slots.find((s) => !s.job);
-      if (!slot && slots.length < size) slots.push((slot = spawn()));
+      if (!slot && slots.length < size) {
+        slot = spawn();
+        slots.push(slot);
+      }
       if (!slot) return;
       run(slot, queue.shift()!);
     }

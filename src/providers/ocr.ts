@@ -24,8 +24,7 @@ const detectionsSchema = z.object({
 
 const chatSchema = z.object({ choices: z.array(z.object({ message: z.object({ content: z.string().nullish() }) })).min(1) });
 
-const TRANSCRIBE =
-  "Transcribe all the text in this scanned page, in reading order, as plain text. Keep paragraphs apart with a blank line. Output only the text; if the page has no text, output nothing.";
+const TRANSCRIBE = "Transcribe all the text in this scanned page, in reading order, as plain text. Keep paragraphs apart with a blank line. Output only the text; if the page has no text, output nothing.";
 
 export function createImageTextReader(options: { transport: Transport; model: string }): ImageTextReader {
   const { transport, model } = options;
@@ -38,7 +37,10 @@ export function createImageTextReader(options: { transport: Transport; model: st
         const result = await transport.postJson(`/cv/${model}`, { input: [{ type: "image_url", url }] }, detectionsSchema, call(signal));
         // The model orders its detections for reading (its relational module): kept as given.
         const detections = result.data[0]?.text_detections ?? [];
-        return detections.map((d) => d.text_prediction.text.trim()).filter(Boolean).join("\n");
+        return detections
+          .map((d) => d.text_prediction.text.trim())
+          .filter(Boolean)
+          .join("\n");
       },
     };
   }
@@ -47,7 +49,15 @@ export function createImageTextReader(options: { transport: Transport; model: st
     async read(url, { signal } = {}) {
       const body = {
         model,
-        messages: [{ role: "user", content: [{ type: "text", text: TRANSCRIBE }, { type: "image_url", image_url: { url } }] }],
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: TRANSCRIBE },
+              { type: "image_url", image_url: { url } },
+            ],
+          },
+        ],
         temperature: 0,
         max_tokens: 4096,
         stream: false,

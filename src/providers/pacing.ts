@@ -105,10 +105,13 @@ export function createPacer(options: PacerOptions): Pacer {
     if (at >= timerAt) return;
     clearTimeout(timer);
     timerAt = at;
-    timer = setTimeout(() => {
-      timerAt = Number.POSITIVE_INFINITY;
-      pump();
-    }, Math.max(0, at - Date.now()));
+    timer = setTimeout(
+      () => {
+        timerAt = Number.POSITIVE_INFINITY;
+        pump();
+      },
+      Math.max(0, at - Date.now()),
+    );
   };
 
   function pump(): void {

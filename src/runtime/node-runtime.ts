@@ -13,7 +13,10 @@ import type { Runtime } from "./runtime.js";
 
 export async function openNodeRuntime(config: Config, options: { logger?: Logger; providers?: CreateRuntimeOptions["providers"] } = {}): Promise<Runtime> {
   const store = await openLanceStore({ uri: config.LANCEDB_URI });
-  return createRuntime({ config, store, blobs: createFolderBlobStore(blobFolderFor(config.LANCEDB_URI)),
+  return createRuntime({
+    config,
+    store,
+    blobs: createFolderBlobStore(blobFolderFor(config.LANCEDB_URI)),
     ...options,
     createParser: (ocr) => createParsePool({ embedModel: config.EMBED_MODEL, readImage: ocr && ((dataUrl) => ocr.read(dataUrl)) }),
   });

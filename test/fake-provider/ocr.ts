@@ -53,7 +53,15 @@ export function ocr(body: unknown, options: ResolvedOptions): Reply {
       text_detections: [
         {
           text_prediction: { text: fakeOcrText(info), confidence: 0.97 },
-          bounding_box: { type: "quadrilateral", points: [{ x: 0.1, y: 0.1 }, { x: 0.9, y: 0.1 }, { x: 0.9, y: 0.2 }, { x: 0.1, y: 0.2 }] },
+          bounding_box: {
+            type: "quadrilateral",
+            points: [
+              { x: 0.1, y: 0.1 },
+              { x: 0.9, y: 0.1 },
+              { x: 0.9, y: 0.2 },
+              { x: 0.1, y: 0.2 },
+            ],
+          },
         },
       ],
       model_info: { image_width: width, image_height: height },

@@ -15,10 +15,13 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 function gate(pacer: Pacer, started: string[], name: string, lane: Lane) {
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
-  const done = pacer.schedule(async () => {
-    started.push(name);
-    await held;
-  }, { lane });
+  const done = pacer.schedule(
+    async () => {
+      started.push(name);
+      await held;
+    },
+    { lane },
+  );
   return { release, done };
 }
 
@@ -89,10 +92,12 @@ describe("pacing", () => {
     // Each question: a first call announcing one follow-up (embedding, then chat).
     const outcomes = await Promise.all(
       Array.from({ length: 5 }, (_, i) =>
-        pacer.schedule(async () => i, { maxWaitMs: 1000, followUps: 1 }).then(
-          (id) => pacer.schedule(async () => `answered ${id}`, { maxWaitMs: 1000, followUp: true }),
-          (error: unknown) => (error instanceof QueueFullError ? "refused" : "other"),
-        ),
+        pacer
+          .schedule(async () => i, { maxWaitMs: 1000, followUps: 1 })
+          .then(
+            (id) => pacer.schedule(async () => `answered ${id}`, { maxWaitMs: 1000, followUp: true }),
+            (error: unknown) => (error instanceof QueueFullError ? "refused" : "other"),
+          ),
       ),
     );
     // Three questions fill the window of six (3 x 2 calls); the rest are refused at once, not half-answered.

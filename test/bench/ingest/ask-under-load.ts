@@ -53,7 +53,8 @@ async function bigPdf(pages: number): Promise<Uint8Array> {
   const font = await pdf.embedFont(StandardFonts.Helvetica);
   for (let p = 0; p < pages; p++) {
     const page = pdf.addPage([600, 800]);
-    for (let line = 0; line < 50; line++) page.drawText(`Page ${p + 1}, line ${line + 1}: the harbour master logged a tide of ${(p * 50 + line) % 400} cm at berth ${line % 12}.`, { x: 24, y: 770 - line * 15, size: 10, font });
+    for (let line = 0; line < 50; line++)
+      page.drawText(`Page ${p + 1}, line ${line + 1}: the harbour master logged a tide of ${(p * 50 + line) % 400} cm at berth ${line % 12}.`, { x: 24, y: 770 - line * 15, size: 10, font });
   }
   return pdf.save();
 }
@@ -69,7 +70,13 @@ async function withServer<T>(fake: FakeProvider, root: string, name: string, bod
 
 export async function measureAskUnderLoad(root: string, options: { latencyMs: number; asks: number }): Promise<AskUnderLoad> {
   const fake = await startFakeProvider({ flavor: "nim", latencyMs: options.latencyMs });
-  const questions = ["When did the harbour master log the highest tide?", "What does the reading list say about the Super Bowl?", "Which berth had the lowest tide?", "Who wrote the reading list?", "How are the articles numbered?"];
+  const questions = [
+    "When did the harbour master log the highest tide?",
+    "What does the reading list say about the Super Bowl?",
+    "Which berth had the lowest tide?",
+    "Who wrote the reading list?",
+    "How are the articles numbered?",
+  ];
   const fakeTime = 2 * options.latencyMs;
   const markdown = await bigMarkdown();
   try {

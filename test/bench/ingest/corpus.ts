@@ -11,7 +11,6 @@ interface Squad {
   data: Array<{ title: string; paragraphs: Array<{ context: string }> }>;
 }
 
-
 /** Sentences grouped to about `size` characters. */
 function pieces(text: string, size: number): string[] {
   const sentences = text.match(/[^.!?。！？]+[.!?。！？]+["”’]?\s*|[^.!?。！？]+$/g) ?? [text];

@@ -12,7 +12,12 @@ import { createParsePool } from "../../../ingest/node/parse-pool.js";
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function measureParsing(dir: string, runs: number): Promise<{ pages: number; oneThread: number[]; pool: number[]; poolSize: number }> {
-  const pdfs = await Promise.all((await readdir(dir)).filter((n) => n.endsWith(".pdf")).sort().map(async (name) => ({ name, bytes: new Uint8Array(await readFile(path.join(dir, name))) })));
+  const pdfs = await Promise.all(
+    (await readdir(dir))
+      .filter((n) => n.endsWith(".pdf"))
+      .sort()
+      .map(async (name) => ({ name, bytes: new Uint8Array(await readFile(path.join(dir, name))) })),
+  );
   const e5 = "nvidia/nv-embedqa-e5-v5";
   const pool = createParsePool({ embedModel: e5 });
   const inline = createInlineParser(ingestSettings(embedModelProfile(e5)).chunkOptions);
