@@ -202,7 +202,7 @@ describe.sequential("a folder of real files", () => {
     expect(after!.some((c) => c.source === gone)).toBe(false);
     expect(after).toEqual(before!.filter((c) => c.source !== gone));
     expect(embeddingRequests(fake)).toHaveLength(0);
-  });
+  }, 90_000); // four runs of the command, each starting its parse workers for the PDFs
 });
 
 describe("dry run and usage errors", () => {
