@@ -9,11 +9,13 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { configOrReport } from "../src/config.js";
 import { createConsoleLogger } from "../src/logger.js";
+import { configuredSecrets, createRedactor } from "../src/providers/redact.js";
 import type { IngestReport } from "../src/runtime/ingest-service.js";
 import type { BlobStore } from "../src/blobs/blob-store.js";
 import { openNodeRuntime } from "../src/runtime/node-runtime.js";
 import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
 import { discoverFiles, sourceFiles } from "./discover.js";
+import { documentId } from "./identity.js";
 import { CollectionBusyError, lockCollection } from "./lock.js";
 import { createProgressReporter } from "./progress.js";
 
@@ -59,16 +61,16 @@ export async function runIngest(argv: string[], env: Record<string, string | und
   for (const s of found.skipped) out.write(`skipped ${s.source}: ${s.reason}\n`);
   for (const m of found.missing) err.write(`not found: ${m} (no such file, folder or matching glob)\n`);
 
-  const release = dryRun ? undefined : await lockCollection(config.LANCEDB_URI, collectionName).catch((error: unknown) => {
+  const lease = dryRun ? undefined : await lockCollection(config.LANCEDB_URI, collectionName).catch((error: unknown) => {
     if (error instanceof CollectionBusyError) return error;
     throw error;
   });
-  if (release instanceof CollectionBusyError) {
-    err.write(`${release.message}\n`);
+  if (lease instanceof CollectionBusyError) {
+    err.write(`${lease.message}\n`);
     return 1;
   }
 
-  const rt = await openNodeRuntime(config, { logger: createConsoleLogger() });
+  const rt = await openNodeRuntime(config, { logger: createConsoleLogger(createRedactor(configuredSecrets(config))) });
   const { store, providers } = rt;
   if (!providers.embedder && !dryRun) {
     err.write(`${providers.embedderMissing} Storing chunks for keyword search only; the next run with a provider adds their vectors.\n`);
@@ -76,6 +78,8 @@ export async function runIngest(argv: string[], env: Record<string, string | und
   const model = { embedModel: config.EMBED_MODEL, dims: rt.ingest.dims };
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error("interrupted"));
+  // Another process took the collection over (this one stalled past the lease): stop writing.
+  lease?.lost.addEventListener("abort", () => controller.abort(lease.lost.reason), { once: true });
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   const progress = createProgressReporter(err);
@@ -93,7 +97,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
         if (o.status === "failed") progress.log(`failed ${o.source}: ${o.reason}`);
       },
     });
-    const pruned = args.values.prune && collection ? await prune(collection, dryRun, rt.blobs) : [];
+    const pruned = args.values.prune && collection ? await prune(collection, collectionName, found.roots, dryRun, rt.blobs) : [];
     progress.stop();
     // Indexes and compaction after the writes, not during: one pass per run.
     if (collection?.upkeep && !dryRun && !controller.signal.aborted && (report.chunksWritten > 0 || pruned.length > 0)) {
@@ -111,16 +115,23 @@ export async function runIngest(argv: string[], env: Record<string, string | und
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await rt.close();
-    await release?.();
+    await lease?.release();
   }
 }
 
-/** Deletes documents whose source file is gone; returns their sources. */
-async function prune(collection: Collection, dryRun: boolean, blobs: BlobStore | undefined): Promise<string[]> {
+/**
+ * Deletes documents whose source file is gone; returns their sources. A relative source is
+ * checked under each root of this run, at the path its id was made from; documents under
+ * no root of this run (uploads, other folders) are left alone.
+ */
+async function prune(collection: Collection, collectionName: string, roots: string[], dryRun: boolean, blobs: BlobStore | undefined): Promise<string[]> {
   const gone: string[] = [];
   for (const doc of await collection.listDocuments()) {
-    if (!path.isAbsolute(doc.source)) continue; // uploads have no file to check
-    const exists = await access(doc.source).then(() => true, () => false);
+    const candidates = path.isAbsolute(doc.source) ? [doc.source] : roots.map((root) => path.posix.join(root, doc.source));
+    let file: string | undefined;
+    for (const candidate of candidates) if ((await documentId(collectionName, candidate)) === doc.documentId) file = candidate;
+    if (file === undefined) continue;
+    const exists = await access(file).then(() => true, () => false);
     if (exists) continue;
     if (!dryRun) {
       await collection.deleteDocument(doc.documentId);

@@ -309,20 +309,21 @@ async function storedDocuments(files: SourceFile[], options: IngestOptions): Pro
   const { collection } = options;
   if (!collection || (await collection.count()) === 0) return new Map();
   if (files.length > LOOKUP_ONE_BY_ONE) return new Map((await collection.listDocuments()).map((d) => [d.documentId, d]));
-  const ids = await Promise.all(files.map((f) => documentId(options.collectionName, f.source)));
+  const ids = await Promise.all(files.map((f) => documentId(options.collectionName, f.identity ?? f.source)));
   const found = await Promise.all(ids.map((id) => collection.getDocument(id)));
   return new Map(found.filter((d) => d !== undefined).map((d) => [d.documentId, d]));
 }
 
 /** Read, hash, compare, parse and chunk one file; an outcome when there is nothing to embed. */
 async function prepare(file: SourceFile, options: IngestOptions, parser: DocumentParser, existing: Map<string, DocumentInfo>): Promise<Prepared | FileOutcome> {
-  const id = await documentId(options.collectionName, file.source);
+  const id = await documentId(options.collectionName, file.identity ?? file.source);
   try {
     const bytes = await file.read();
     const hash = await contentHash(bytes, options.settingsKey);
     const stored = existing.get(id);
-    // Unchanged, unless it was stored without vectors and an embedder is here now.
-    if (stored && stored.contentHash === hash && stored.chunks > 0 && (!options.embedder || stored.embedded === stored.chunks)) {
+    // Unchanged, unless it was stored without vectors and an embedder is here now, or under
+    // another source (an absolute path, before sources became relative: rewritten once).
+    if (stored && stored.contentHash === hash && stored.source === file.source && stored.chunks > 0 && (!options.embedder || stored.embedded === stored.chunks)) {
       // Documents stored before originals were kept get theirs now.
       if (options.blobs && !options.dryRun && !(await options.blobs.head(options.collectionName, id))) await keepOriginal(options.blobs, options.collectionName, id, file.source, bytes, undefined);
       return { source: file.source, status: "unchanged", documentId: id, chunks: stored.chunks };

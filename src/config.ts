@@ -112,6 +112,24 @@ export const envSchema = z.object({
   RAG_API_KEY: optionalString,
   /** Comma-separated allowed origins for browser clients; unset = CORS off. `*` allows any. */
   CORS_ORIGINS: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()).transform((v) => (v ? v.split(",").map((o) => o.trim()).filter(Boolean) : [])),
+  /**
+   * More host names the server answers to, against DNS rebinding (comma-separated, port optional);
+   * the listen address (HOST) and localhost names are always accepted; `*` = any (behind a proxy that checks Host).
+   */
+  ALLOWED_HOSTS: z
+    .preprocess((v) => (v === "" ? undefined : v), z.string().optional())
+    .transform((raw, ctx): string[] | "*" | undefined => {
+      if (raw === undefined) return undefined;
+      const list = raw.split(",").map((h) => h.trim()).filter(Boolean);
+      if (list.includes("*")) return "*";
+      const hosts = list.map((h) => h.replace(/^([^\s/:[\]]+|\[[0-9a-f:.]+\]):\d+$/i, "$1"));
+      const bad = hosts.find((h) => !/^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[?[0-9a-f:.]+\]?)$/i.test(h));
+      if (bad !== undefined || hosts.length === 0) {
+        ctx.addIssue({ code: "custom", message: `Expected host names separated by commas, without scheme or path (e.g. \`askdocs.lan,10.0.0.5\`), or \`*\` for any host; \`${bad ?? raw}\` is not one` });
+        return z.NEVER;
+      }
+      return hosts;
+    }),
   MAX_UPLOAD_MB: int(1, 2048, 50),
   /** Folder ingested into the `default` collection on the first start, so a fresh clone answers at once; empty = off. */
   SAMPLE_DOCS: z.string().default("data/samples"),

@@ -20,11 +20,14 @@ function format(level: string, message: string, fields?: LogFields): string {
   return parts.join(" ");
 }
 
-/** Logs to stderr so stdout stays free for command output. */
-export function createConsoleLogger(): Logger {
+/**
+ * Logs to stderr so stdout stays free for command output. `redact` (the configured secrets'
+ * redactor) runs over every line: a last guard should an error message ever carry a key.
+ */
+export function createConsoleLogger(redact: (text: string) => string = (text) => text): Logger {
   return {
-    info: (message, fields) => console.error(format("info", message, fields)),
-    warn: (message, fields) => console.error(format("warn", message, fields)),
-    error: (message, fields) => console.error(format("error", message, fields)),
+    info: (message, fields) => console.error(redact(format("info", message, fields))),
+    warn: (message, fields) => console.error(redact(format("warn", message, fields))),
+    error: (message, fields) => console.error(redact(format("error", message, fields))),
   };
 }

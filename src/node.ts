@@ -7,12 +7,13 @@ import { seedSamples } from "../ingest/samples.js";
 import { configOrReport } from "./config.js";
 import { createApp } from "./http/app.js";
 import { createConsoleLogger } from "./logger.js";
+import { configuredSecrets, createRedactor } from "./providers/redact.js";
 import { openNodeRuntime } from "./runtime/node-runtime.js";
 
 async function main() {
-  const logger = createConsoleLogger();
   const config = configOrReport(process.env, (message) => console.error(message));
   if (!config) process.exit(2);
+  const logger = createConsoleLogger(createRedactor(configuredSecrets(config)));
   const rt = await openNodeRuntime(config, { logger });
   await seedSamples(rt).catch((error: Error) => logger.warn("could not ingest the sample documents", { error: error.message }));
   const app = createApp(rt);

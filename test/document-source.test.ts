@@ -134,14 +134,15 @@ describe("document originals", () => {
       expect(docs).toHaveLength(2);
       for (const doc of docs) {
         const blob = await kept.get("cli", doc.documentId);
-        expect(blob?.bytes).toEqual(new Uint8Array(await readFile(doc.source)));
+        // Sources are relative to the folder the command was given.
+        expect(blob?.bytes).toEqual(new Uint8Array(await readFile(path.join(folder, doc.source))));
         expect(blob?.meta.name).toBe(doc.source);
       }
       const md = docs.find((d) => d.source.endsWith(".md"))!;
       expect((await kept.head("cli", md.documentId))?.contentType).toBe("text/markdown");
       expect((await kept.head("cli", docs.find((d) => d !== md)!.documentId))?.pages).toBe(4);
 
-      await unlink(md.source);
+      await unlink(path.join(folder, md.source));
       const pruned = await runIngest([folder, "--collection", "cli", "--prune"], env);
       expect(pruned.code, pruned.stderr).toBe(0);
       expect(await kept.head("cli", md.documentId)).toBeUndefined();

@@ -99,7 +99,7 @@ describe.sequential("a folder of real files", () => {
     await writeFile(source(".drafts/draft.md"), "# Draft\n\nNot to be ingested either.\n");
     await writeFile(source("settings.json"), '{ "not": "a document" }\n');
     for (const name of [`pdf/${FOUR_PAGES}`, `pdf/${OUTLINE}`, "tide-pools.md", "lighthouse.html", "gbk-sample.txt"]) {
-      good.set(source(name), await expectedChunks(source(name)));
+      good.set(name, await expectedChunks(source(name)));
     }
   });
 
@@ -108,38 +108,38 @@ describe.sequential("a folder of real files", () => {
     expect(run.code, run.stderr).toBe(1);
     const summary = parseSummary(run.stdout);
     expect(summary).toMatchObject({ ingested: 5, unchanged: 0, skipped: 3, failed: 2 });
-    expect(summary.failures.get(source(`pdf/${ENCRYPTED}`))).toMatch(/encrypted PDF \(password required\)/);
-    expect(summary.failures.get(source(`pdf/${NO_TEXT}`))).toMatch(/no extractable text/);
+    expect(summary.failures.get(`pdf/${ENCRYPTED}`)).toMatch(/encrypted PDF \(password required\)/);
+    expect(summary.failures.get(`pdf/${NO_TEXT}`)).toMatch(/no extractable text/);
     expect(summary.failures.size).toBe(2);
-    expect(summary.skips.get(source(".hidden.md"))).toBe("hidden file");
-    expect(summary.skips.get(source(".drafts/draft.md"))).toBe("hidden file");
-    expect(summary.skips.get(source("settings.json"))).toMatch(/unsupported type \(\.json\)/);
+    expect(summary.skips.get(".hidden.md")).toBe("hidden file");
+    expect(summary.skips.get(".drafts/draft.md")).toBe("hidden file");
+    expect(summary.skips.get("settings.json")).toMatch(/unsupported type \(\.json\)/);
     // Failures are also logged as they happen (stderr), so a long run shows them early.
-    expect(run.stderr).toContain(`failed ${source(`pdf/${ENCRYPTED}`)}: encrypted PDF`);
+    expect(run.stderr).toContain(`failed pdf/${ENCRYPTED}: encrypted PDF`);
 
     const stored = await readChunks(uri);
     const groups = bySource(stored);
     expect([...groups.keys()].sort()).toEqual([...good.keys()].sort());
-    for (const [file, expected] of good) await expectDocument(groups.get(file), file, expected);
+    for (const [name, expected] of good) await expectDocument(groups.get(name), source(name), expected);
     const total = [...good.values()].reduce((n, c) => n + c.length, 0);
     expect(summary.chunks).toBe(total);
 
     // PDF chunks carry their pages: every page of the 4-page file is cited, in order.
-    const pdf = groups.get(source(`pdf/${FOUR_PAGES}`))!;
+    const pdf = groups.get(`pdf/${FOUR_PAGES}`)!;
     expect(pdf.every((c) => c.page !== null && c.page >= 1 && c.page <= 4)).toBe(true);
     expect(new Set(pdf.flatMap((c) => [c.page, c.pageEnd ?? c.page]))).toEqual(new Set([1, 2, 3, 4]));
     expect(pdf.some((c) => c.pageEnd !== null && c.pageEnd > c.page!)).toBe(true);
     // Markdown chunks carry heading paths, HTML too; text files have none.
-    expect(groups.get(source("tide-pools.md"))!.map((c) => c.heading)).toContain("A field guide to tide pools > Reading the tide > Spring and neap tides");
-    expect(groups.get(source("lighthouse.html"))!.map((c) => c.heading)).toContain("Keeping a lighthouse > The lamp");
-    expect(groups.get(source("tide-pools.md"))!.every((c) => c.page === null)).toBe(true);
-    expect(groups.get(source("gbk-sample.txt"))!.map((c) => c.text).join("")).toContain("文档问答服务");
-    expect(groups.get(source("lighthouse.html"))!.map((c) => c.text).join(" ")).not.toContain("not part of the text");
+    expect(groups.get("tide-pools.md")!.map((c) => c.heading)).toContain("A field guide to tide pools > Reading the tide > Spring and neap tides");
+    expect(groups.get("lighthouse.html")!.map((c) => c.heading)).toContain("Keeping a lighthouse > The lamp");
+    expect(groups.get("tide-pools.md")!.every((c) => c.page === null)).toBe(true);
+    expect(groups.get("gbk-sample.txt")!.map((c) => c.text).join("")).toContain("文档问答服务");
+    expect(groups.get("lighthouse.html")!.map((c) => c.text).join(" ")).not.toContain("not part of the text");
 
     // One batch for all 27-odd chunks: batches mix documents.
     expect(embeddingRequests(fake).map((r) => (r.body as { input: string[] }).input.length)).toEqual([total]);
     // The lock is released.
-    expect(existsSync(path.join(uri, ".askdocs-locks", "default.lock"))).toBe(false);
+    expect(existsSync(path.join(uri, ".askdocs-locks", "default.lease"))).toBe(false);
   });
 
   it("re-running changes nothing: zero embedding requests, everything unchanged, identical store", async () => {
@@ -157,7 +157,7 @@ describe.sequential("a folder of real files", () => {
     const file = source("tide-pools.md");
     await writeFile(file, "# A field guide to tide pools\n\nREVISED edition: the pools are closed for the winter.\n\n## Reopening\n\nThe REVISED guide returns in spring.\n");
     const expected = await expectedChunks(file);
-    expect(expected.length).toBeLessThan(good.get(file)!.length);
+    expect(expected.length).toBeLessThan(good.get("tide-pools.md")!.length);
 
     const dry = await runIngest([docs, "--dry-run"], ingestEnv(fake, uri));
     expect(dry.code).toBe(1);
@@ -173,17 +173,17 @@ describe.sequential("a folder of real files", () => {
 
     const after = await readChunks(uri);
     const groups = bySource(after);
-    await expectDocument(groups.get(file), file, expected);
-    expect(groups.get(file)!.map((c) => c.text).join(" ")).not.toContain("Anemones");
+    await expectDocument(groups.get("tide-pools.md"), file, expected);
+    expect(groups.get("tide-pools.md")!.map((c) => c.text).join(" ")).not.toContain("Anemones");
     expect(new Set(after!.map((c) => c.id)).size).toBe(after!.length);
     // The other documents were not touched (same rows, same write times).
-    const others = (chunks: StoredChunk[] | undefined) => (chunks ?? []).filter((c) => c.source !== file);
+    const others = (chunks: StoredChunk[] | undefined) => (chunks ?? []).filter((c) => c.source !== "tide-pools.md");
     expect(others(after)).toEqual(others(before));
   });
 
   it("--prune removes the documents of deleted files; without it they stay", async () => {
-    const gone = source("lighthouse.html");
-    await unlink(gone);
+    const gone = "lighthouse.html";
+    await unlink(source(gone));
     const before = await readChunks(uri);
 
     const keep = await runIngest([docs], ingestEnv(fake, uri));
@@ -298,7 +298,7 @@ describe.sequential("crashes, interrupts and concurrent runs", () => {
     expectWholeDocuments(partial, referenceDocs);
 
     // The killed process left its lock behind.
-    const lockFile = path.join(uri, ".askdocs-locks", "default.lock");
+    const lockFile = path.join(uri, ".askdocs-locks", "default.lease");
     expect(JSON.parse(await readFile(lockFile, "utf8"))).toMatchObject({ pid: running.child.pid });
 
     fake.set({ latencyMs: 0 });
@@ -373,7 +373,7 @@ describe.sequential("crashes, interrupts and concurrent runs", () => {
     const stored = await readChunks(uri);
     expect(bySource(stored).size).toBe(summary.ingested);
     expectWholeDocuments(stored, referenceDocs);
-    expect(existsSync(path.join(uri, ".askdocs-locks", "default.lock"))).toBe(false);
+    expect(existsSync(path.join(uri, ".askdocs-locks", "default.lease"))).toBe(false);
   }, 60_000);
 
   it("a second ingest into a busy collection exits with a clear message and does not disturb the first", async () => {
@@ -384,7 +384,7 @@ describe.sequential("crashes, interrupts and concurrent runs", () => {
     await waitFor(() => embeddingRequests(fake).length > 0, "the first run's first embedding request");
     const second = await runIngest([corpus], ingestEnv(fake, uri));
     expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(new RegExp(`Collection "default" is being ingested by another process \\(pid ${first.child.pid} `));
+    expect(second.stderr).toMatch(new RegExp(`Collection "default" is being ingested by another process: "default" is held by pid ${first.child.pid} `));
     expect(first.child.exitCode).toBeNull(); // it did not wait for the first to end
     fake.set({ latencyMs: 0 });
     const run = await first.done;
@@ -443,11 +443,11 @@ describe("provider failures", () => {
     expect(run.code, run.stderr).toBe(1);
     const summary = parseSummary(run.stdout);
     expect(summary).toMatchObject({ ingested: 2, failed: 1, retries: 0 });
-    expect(summary.failures.get(refused!)).toBe("embedding failed: NVIDIA NIM rejected the request (HTTP 400: input rejected by the content filter).");
+    expect(summary.failures.get(path.basename(refused!))).toBe("embedding failed: NVIDIA NIM rejected the request (HTTP 400: input rejected by the content filter).");
     const requests = embeddingRequests(fake);
     expect(requests.map((r) => [(r.body as { input: string[] }).input.length, r.status])).toEqual([[9, 400], [3, 400], [3, 200], [3, 200]]);
     const groups = bySource(await readChunks(uri));
-    expect([...groups.keys()].sort()).toEqual(fine.sort());
+    expect([...groups.keys()].sort()).toEqual(fine.map((f) => path.basename(f)).sort());
     for (const chunks of groups.values()) expect(chunks).toHaveLength(3);
   });
 
@@ -461,7 +461,7 @@ describe("provider failures", () => {
     const summary = parseSummary(run.stdout);
     expect(summary).toMatchObject({ ingested: 0, failed: 3, retries: 0 });
     expect(run.stdout).toMatch(/^stopped early: .*NVIDIA_API_KEY/m);
-    for (const file of files) expect(summary.failures.get(file)).toMatch(/^not ingested: NVIDIA NIM rejected the credentials \(HTTP 401.*Check NVIDIA_API_KEY/);
+    for (const file of files) expect(summary.failures.get(path.basename(file))).toMatch(/^not ingested: NVIDIA NIM rejected the credentials \(HTTP 401.*Check NVIDIA_API_KEY/);
     expect(fake.requests.map((r) => [r.path, r.status])).toEqual([["/v1/embeddings", 401]]);
     expect(`${run.stdout}${run.stderr}`).not.toContain("nvapi-wrong-key");
     expect(run.ms).toBeLessThan(10_000);

@@ -1,12 +1,9 @@
-import { spawnSync } from "node:child_process";
-import { mkdir, rm, utimes, writeFile } from "node:fs/promises";
-import { hostname } from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Chunk, type ChunkOptions, chunkDocument } from "../ingest/chunk.js";
 import { documentId } from "../ingest/identity.js";
 import { loadDocument } from "../ingest/loaders/index.js";
-import { CollectionBusyError, lockCollection } from "../ingest/lock.js";
 import { type IngestOptions, type SourceFile, ingestFiles } from "../ingest/pipeline.js";
 import { createEmbedder } from "../src/providers/embed.js";
 import { openLanceStore } from "../src/store/lance-store.js";
@@ -170,45 +167,3 @@ describe("ingestFiles", () => {
   });
 });
 
-describe("lockCollection", () => {
-  let dir: string;
-  let lockFile: string;
-  beforeEach(async () => {
-    dir = await tempDir("lock");
-    lockFile = path.join(dir, ".askdocs-locks", "default.lock");
-  });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
-
-  const holder = (pid: number) => JSON.stringify({ pid, host: hostname(), startedAt: new Date().toISOString() });
-
-  it("refuses while a live process holds the collection, and frees it on release", async () => {
-    const release = await lockCollection(dir, "default");
-    const busy = await lockCollection(dir, "default").catch((e: unknown) => e);
-    expect(busy).toBeInstanceOf(CollectionBusyError);
-    expect((busy as Error).message).toMatch(new RegExp(`being ingested by another process \\(pid ${process.pid} `));
-    await release();
-    await (await lockCollection(dir, "default"))();
-  });
-
-  it("takes over a lock whose process is gone (kill -9)", async () => {
-    const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
-    await mkdir(path.dirname(lockFile), { recursive: true });
-    await writeFile(lockFile, holder(dead));
-    const release = await lockCollection(dir, "default");
-    await release();
-  });
-
-  it("waits for a lock file that is being written instead of taking it over; abandons an old empty one", async () => {
-    await mkdir(path.dirname(lockFile), { recursive: true });
-    // Another run has created the file and is about to write its pid into it.
-    await writeFile(lockFile, "");
-    setTimeout(() => void writeFile(lockFile, holder(process.pid)), 150);
-    await expect(lockCollection(dir, "default")).rejects.toThrow(CollectionBusyError);
-
-    // Left empty by a process killed between creating and writing it, a minute ago.
-    await writeFile(lockFile, "");
-    const old = new Date(Date.now() - 60_000);
-    await utimes(lockFile, old, old);
-    await (await lockCollection(dir, "default"))();
-  });
-});

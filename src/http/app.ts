@@ -1,14 +1,16 @@
 /**
- * askdocs's HTTP API as one Hono app over a Runtime: request log, CORS, bearer auth,
- * body limits, `/health`, then the routes. Nothing here reads the environment or opens
- * files, so the Node server and the Worker serve the same app.
+ * askdocs's HTTP API as one Hono app over a Runtime: request log, CORS, the browser
+ * guard (Host, cross-site, media types), bearer auth, body limits, `/health`, then the
+ * routes. Nothing here reads the environment or opens files, so the Node server and the
+ * Worker serve the same app.
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { AppError, NotFoundError } from "../errors.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { bearerAuth } from "./auth.js";
+import { bearerAuth, presentsToken } from "./auth.js";
+import { allowedHosts, browserGuard } from "./browser-guard.js";
 import { errorHandler } from "./error-handler.js";
 import { requestLog } from "./request-log.js";
 import { askRoutes } from "./routes/ask.js";
@@ -34,7 +36,15 @@ export function createApp(deps: Runtime): Hono {
     const origins = deps.config.CORS_ORIGINS;
     app.use(cors({ origin: origins.includes("*") ? "*" : origins, allowHeaders: ["Authorization", "Content-Type"], allowMethods: ["GET", "POST", "DELETE", "OPTIONS"] }));
   }
-  if (deps.config.RAG_API_KEY) app.use(bearerAuth({ token: deps.config.RAG_API_KEY, open: ["/health", ...WEB_PATHS] }));
+  app.use(
+    browserGuard({
+      allowedHosts: allowedHosts(deps.config.HOST, deps.config.ALLOWED_HOSTS),
+      corsOrigins: deps.config.CORS_ORIGINS,
+      multipartRoutes: ["/v1/documents"],
+    }),
+  );
+  const apiKey = deps.config.RAG_API_KEY;
+  if (apiKey) app.use(bearerAuth({ token: apiKey, open: ["/health", ...WEB_PATHS] }));
   const jsonLimit = bodyLimit({
     maxSize: JSON_LIMIT,
     onError: () => {
@@ -45,6 +55,8 @@ export function createApp(deps: Runtime): Hono {
   app.use("/v1/ask", jsonLimit);
 
   app.get("/health", async (c) => {
+    // With an API key set, an anonymous caller learns only that the service is up (for probes), not its set-up.
+    if (apiKey && !(await presentsToken(c.req.header("authorization"), apiKey))) return c.json({ status: "ok" });
     const store = await deps.store.listCollections().then(
       (list) => ({ ok: true, collections: list.length }),
       (error: Error) => ({ ok: false, error: error.message }),

@@ -112,12 +112,13 @@ export function createChatModel(options: { transport: Transport; id: string; mod
     async *stream(request) {
       const response = await transport.postStream("/chat/completions", body(request, true), { signal: request.signal, maxQueueWaitMs: request.maxQueueWaitMs, followUp: request.followUp, model });
       let sawReasoningField = false;
+      let finished = false;
       const splitter = createThinkSplitter({ holdUntilClose: () => !sawReasoningField && MAY_OMIT_OPEN_THINK.test(model) });
       function* emit(part: { answer: string; reasoning: string }): Generator<ChatEvent> {
         if (part.reasoning) yield { type: "reasoning", text: part.reasoning };
         if (part.answer) yield { type: "delta", text: part.answer };
       }
-      for await (const event of readJsonEvents(response, transport.provider, options.streamIdleTimeoutMs)) {
+      for await (const event of readJsonEvents(response, transport.provider, { idleTimeoutMs: options.streamIdleTimeoutMs, redact: transport.redact, completed: () => finished })) {
         const chunk = chunkSchema.safeParse(event);
         if (!chunk.success) continue; // a chunk we cannot read is skipped, not fatal
         for (const choice of chunk.data.choices ?? []) {
@@ -128,7 +129,10 @@ export function createChatModel(options: { transport: Transport; id: string; mod
             yield { type: "reasoning", text: fieldReasoning };
           }
           if (delta?.content) yield* emit(splitter.push(delta.content));
-          if (choice.finish_reason) yield { type: "finish", reason: choice.finish_reason };
+          if (choice.finish_reason) {
+            finished = true;
+            yield { type: "finish", reason: choice.finish_reason };
+          }
         }
         if (chunk.data.usage) yield { type: "usage", usage: chunk.data.usage };
       }

@@ -128,3 +128,19 @@ export function classifyHttpFailure(f: HttpFailure): ProviderError {
   }
   return new ProviderError({ ...base, kind: "bad_request", message: `${f.provider} rejected the request (HTTP ${f.status}${said}).` });
 }
+
+/** The same error with secrets removed from its message and detail (every provider error passes through this). */
+export function redactProviderError(error: ProviderError, redact: (text: string) => string): ProviderError {
+  const message = redact(error.message);
+  const detail = error.detail === undefined ? undefined : redact(error.detail);
+  if (message === error.message && detail === error.detail) return error;
+  return new ProviderError({
+    provider: error.provider,
+    kind: error.kind,
+    message,
+    ...(error.statusCode === undefined ? {} : { statusCode: error.statusCode }),
+    ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    ...(detail === undefined ? {} : { detail }),
+    cause: error.cause,
+  });
+}

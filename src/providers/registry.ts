@@ -1,11 +1,13 @@
 import { type ChatModelSpec, type Config, chatModelSpecSchema } from "../config.js";
-import { InvalidRequestError, NotConfiguredError } from "../errors.js";
+import { AppError, InvalidRequestError, NotConfiguredError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
 import { type ChatModel, createChatModel, listModels } from "./chat.js";
 import { type Embedder, createEmbedder } from "./embed.js";
 import { embedModelProfile } from "./embed-models.js";
 import { type ImageTextReader, NEMO_RETRIEVER_OCR, createImageTextReader } from "./ocr.js";
 import { createPacer } from "./pacing.js";
+import { ProviderError } from "./provider-error.js";
+import { configuredSecrets, createRedactor } from "./redact.js";
 import { type Reranker, createReranker, hostedRerankPath } from "./rerank.js";
 import { type Transport, createTransport } from "./transport.js";
 
@@ -53,6 +55,27 @@ export interface CreateProvidersOptions {
 /** NIM's hosted computer-vision APIs (NeMo Retriever OCR) live here, not under NIM_BASE_URL. */
 const HOSTED_OCR_URL = "https://ai.api.nvidia.com/v1";
 
+/** A model the caller named: the provider not knowing it is the caller's mistake (400 naming `model`), not a bad gateway. */
+function asCallerChoice(chat: ChatModel): ChatModel {
+  const blame = (error: unknown) =>
+    error instanceof ProviderError && error.kind === "unknown_model" ? new AppError(400, error.code, error.message, { cause: error, details: [{ path: "model", message: "not served by the provider" }] }) : error;
+  return {
+    id: chat.id,
+    model: chat.model,
+    complete: (request) =>
+      chat.complete(request).catch((error: unknown) => {
+        throw blame(error);
+      }),
+    async *stream(request) {
+      try {
+        yield* chat.stream(request);
+      } catch (error) {
+        throw blame(error);
+      }
+    },
+  };
+}
+
 const NAMES: Record<ChatProvider, string> = { nim: "NVIDIA NIM", qiniu: "Qiniu", openai: "OpenAI-compatible server" };
 
 export function createProviders(config: Config, options: CreateProvidersOptions = {}): Providers {
@@ -62,6 +85,8 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
     retry: { maxRetries: config.PROVIDER_MAX_RETRIES, ...(options.baseDelayMs === undefined ? {} : { baseDelayMs: options.baseDelayMs }) },
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+    // Every secret, not just the transport's own: a provider may echo any header or a key pasted into a prompt.
+    redact: createRedactor(configuredSecrets(config)),
     onRetry: (info: { provider: string; attempt: number; delayMs: number; kind: string; status?: number | undefined }) =>
       logger.warn("provider retry", { provider: info.provider, attempt: info.attempt, kind: info.kind, status: info.status, delay_ms: Math.round(info.delayMs) }),
   };
@@ -202,7 +227,7 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
         chat = createChatModel({ transport: entry.transport, id, model });
         chatModels.set(id, chat);
       }
-      return chat;
+      return spec === undefined ? chat : asCallerChoice(chat);
     },
     status: () => (Object.keys(providers) as ChatProvider[]).map((p) => ({ provider: p, configured: providers[p].configured, needs: providers[p].needs })),
     listModels(provider, signal) {

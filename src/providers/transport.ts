@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { type Lane, type Pacer, QueueFullError } from "./pacing.js";
-import { ProviderError, classifyHttpFailure } from "./provider-error.js";
+import { ProviderError, classifyHttpFailure, redactProviderError } from "./provider-error.js";
+import { type Redactor, createRedactor } from "./redact.js";
 import { type RetryPolicy, defaultRetryPolicy, retryDelayMs, sleep } from "./retry.js";
 
 /**
@@ -28,6 +29,8 @@ export interface TransportOptions {
   /** Longest total wait for a 202 result (default 600000). */
   pollTimeoutMs?: number;
   onRetry?: (info: RetryInfo) => void;
+  /** Removes every configured secret from provider text (default: this transport's own key). */
+  redact?: Redactor;
 }
 
 export interface RetryInfo {
@@ -61,6 +64,8 @@ export interface Transport {
   postStream(path: string, body: unknown, options?: CallOptions): Promise<Response>;
   /** Retries counted since creation, for reports. */
   readonly retries: number;
+  /** Applied to every provider text that reaches a message; stream readers use it too. */
+  readonly redact: Redactor;
 }
 
 class AttemptTimeout extends Error {}
@@ -79,8 +84,8 @@ export function createTransport(options: TransportOptions): Transport {
     ...extra,
   });
 
-  /** Keys must never reach a message, even if a server echoes them back. */
-  const redact = (text: string) => (options.apiKey ? text.split(options.apiKey).join("[redacted]") : text);
+  /** Keys must never reach a message, even if a server echoes them back (whole, in part, or escaped). */
+  const redact = options.redact ?? createRedactor([options.apiKey]);
 
   const networkError = (error: unknown): ProviderError => {
     const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
@@ -89,7 +94,8 @@ export function createTransport(options: TransportOptions): Transport {
   };
 
   async function fail(response: Response, model?: string): Promise<never> {
-    const rawText = redact(await response.text().catch(() => ""));
+    // Decoded first, redacted after (in `attempt`): a `\u`-escaped echo only shows itself once parsed.
+    const rawText = await response.text().catch(() => "");
     let body: unknown;
     try {
       body = JSON.parse(rawText);
@@ -97,6 +103,15 @@ export function createTransport(options: TransportOptions): Transport {
       body = undefined;
     }
     throw classifyHttpFailure({ provider, status: response.status, body, rawText, headers: response.headers, keyVariable: options.keyVariable, ...(model ? { model } : {}) });
+  }
+
+  /** A key is never sent on to wherever a redirect points: the base URL must be the final address. */
+  function refuseRedirect(response: Response): Response {
+    if (response.status < 300 || response.status >= 400 || response.status === 304) return response;
+    void response.body?.cancel();
+    const location = response.headers.get("location") ?? "";
+    const target = URL.canParse(location, options.baseURL) ? new URL(location, options.baseURL).origin : "an unknown address";
+    throw new ProviderError({ provider, kind: "bad_request", statusCode: response.status, message: `${provider} answered with a redirect (HTTP ${response.status}) to ${target}; askdocs does not follow redirects with the API key. Set the base URL to the final address.` });
   }
 
   /** NIM may answer 202 + NVCF-REQID; the result is polled until it is no longer 202. */
@@ -113,7 +128,7 @@ export function createTransport(options: TransportOptions): Transport {
         throw new ProviderError({ provider, kind: "timeout", message: `${provider} accepted the request but had no result after ${Math.round(pollTimeoutMs / 1000)} s of polling.` });
       }
       await sleep(pollIntervalMs, signal);
-      response = await fetchImpl(`${options.statusURL}/${encodeURIComponent(requestId)}`, { headers: headers(), signal });
+      response = refuseRedirect(await fetchImpl(`${options.statusURL}/${encodeURIComponent(requestId)}`, { headers: headers(), signal, redirect: "manual" }));
     }
     return response;
   }
@@ -124,17 +139,18 @@ export function createTransport(options: TransportOptions): Transport {
     const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
     const signal = call.signal ? AbortSignal.any([call.signal, controller.signal]) : controller.signal;
     try {
-      let response = await fetchImpl(`${options.baseURL}${path}`, {
+      let response = refuseRedirect(await fetchImpl(`${options.baseURL}${path}`, {
         method,
         headers: headers(body === undefined ? { Accept: stream ? "text/event-stream" : "application/json" } : { "Content-Type": "application/json", Accept: stream ? "text/event-stream" : "application/json" }),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal,
-      });
+        redirect: "manual",
+      }));
       if (response.status === 202) response = await pollAccepted(response, signal);
       if (!response.ok) await fail(response, call.model);
       return await consume(response);
     } catch (error) {
-      if (error instanceof ProviderError) throw error;
+      if (error instanceof ProviderError) throw redactProviderError(error, redact);
       if (call.signal?.aborted) throw call.signal.reason;
       if (controller.signal.aborted) {
         throw new ProviderError({ provider, kind: "timeout", message: `${provider} did not answer within ${Math.round(timeoutMs / 100) / 10} s.` });
@@ -206,6 +222,7 @@ export function createTransport(options: TransportOptions): Transport {
   return {
     provider,
     baseURL: options.baseURL,
+    redact,
     get retries() {
       return retries;
     },

@@ -6,8 +6,10 @@
 import type { Collection } from "../store/vector-store.js";
 
 export interface SourceFile {
-  /** Normalised path (or upload name): the document's identity and its citation. */
+  /** Path relative to the ingest root, or upload name: the document's citation (and identity, unless `identity` is set). */
   source: string;
+  /** What the document id derives from when it is not `source` (the command: the absolute path). */
+  identity?: string;
   /** Bytes, for progress and ETA. */
   size: number;
   read(): Promise<Uint8Array>;

@@ -47,9 +47,10 @@ export function ingestEnv(fake: FakeProvider, lancedbUri: string, extra: Record<
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-export function startIngest(args: string[], env: Record<string, string>, timeoutMs = 90_000): RunningIngest {
+/** `detached`: the run leads its own process group, so a test can kill the whole group (`process.kill(-pid)`). */
+export function startIngest(args: string[], env: Record<string, string>, timeoutMs = 90_000, options: { detached?: boolean } = {}): RunningIngest {
   const started = Date.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "ingest/command.ts", ...args], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "ingest/command.ts", ...args], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: options.detached ?? false });
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (text: string) => (stdout += text));
@@ -117,7 +118,7 @@ export function parseSummary(stdout: string): Summary {
     chunks: Number(chunks[1]),
     requests: Number(chunks[2]),
     retries: Number(chunks[3]),
-    // Sources are absolute paths without ": " in them (our temp dirs).
+    // Sources are paths relative to the ingest root, without ": " in them.
     failures: pairs(/^failed: (.+?): (.*)$/gm),
     skips: pairs(/^skipped (.+?): (.*)$/gm),
     pruneLines: [...stdout.matchAll(/^(?:would prune|pruned) (.+)$/gm)].map((m) => m[1]!),

@@ -8,11 +8,11 @@ import { bodyLimit } from "hono/body-limit";
 import { charsetOf } from "../../blobs/blob-store.js";
 import { AppError, InvalidRequestError, NotFoundError } from "../../errors.js";
 import type { Runtime } from "../../runtime/runtime.js";
+import { uploadName } from "../../source-name.js";
 import type { Collection } from "../../store/vector-store.js";
+import { readUploadForm } from "../multipart.js";
 import { collectionName, collectionQuery, documentPath } from "../schemas.js";
 import { pathParams, queryParams } from "../validate.js";
-
-const uploadName = (name: string) => name.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f]/g, "").trim().slice(0, 255);
 
 /** Uploads come one by one: index upkeep waits for a quiet moment instead of running per file. */
 const UPKEEP_DELAY_MS = 10_000;
@@ -46,13 +46,11 @@ export function documentRoutes(deps: Runtime) {
       },
     }),
     async (c) => {
-      if (!c.req.header("content-type")?.startsWith("multipart/form-data")) {
-        throw new AppError(415, "unsupported_media_type", "Send the file as multipart/form-data with a `file` field.");
-      }
-      const form = await c.req.parseBody();
+      const form = await readUploadForm(c);
+      if (Array.isArray(form.file)) throw new InvalidRequestError("Send one file per request in the field `file`.", [{ path: "file", message: "more than one file" }]);
       const file = form.file;
       if (!(file instanceof File)) throw new InvalidRequestError("Missing file: send it in the multipart field `file`.", [{ path: "file", message: "required" }]);
-      const collection = collectionName.safeParse(typeof form.collection === "string" && form.collection !== "" ? form.collection : undefined);
+      const collection = collectionName.safeParse(form.collection === "" ? undefined : form.collection);
       if (!collection.success) throw new InvalidRequestError(`Invalid collection: ${collection.error.issues[0]!.message}`, [{ path: "collection", message: collection.error.issues[0]!.message }]);
       const name = uploadName(file.name);
       deps.ingest.assertSupported(name);
