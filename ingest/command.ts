@@ -16,7 +16,8 @@ import { openNodeRuntime } from "../src/runtime/node-runtime.js";
 import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
 import { discoverFiles, sourceFiles } from "./discover.js";
 import { documentId } from "./identity.js";
-import { CollectionBusyError, lockCollection } from "./lock.js";
+import { CollectionBusyError } from "./lock.js";
+import { lockIngestRun } from "./node/run-lock.js";
 import { createProgressReporter } from "./progress.js";
 
 const USAGE = `usage: askdocs ingest <file|folder|glob>... [--collection NAME] [--prune] [--dry-run]
@@ -61,25 +62,26 @@ export async function runIngest(argv: string[], env: Record<string, string | und
   for (const s of found.skipped) out.write(`skipped ${s.source}: ${s.reason}\n`);
   for (const m of found.missing) err.write(`not found: ${m} (no such file, folder or matching glob)\n`);
 
-  const lease = dryRun ? undefined : await lockCollection(config.LANCEDB_URI, collectionName).catch((error: unknown) => {
+  const logger = createConsoleLogger(createRedactor(configuredSecrets(config)), config.LOG_FORMAT);
+  const controller = new AbortController();
+  // A lost lease means another process may write now: stop at the next file, keeping what is whole.
+  const onLeaseLost = (reason: Error) => controller.abort(reason);
+  const release = dryRun ? undefined : await lockIngestRun(config, collectionName, logger, onLeaseLost).catch((error: unknown) => {
     if (error instanceof CollectionBusyError) return error;
     throw error;
   });
-  if (lease instanceof CollectionBusyError) {
-    err.write(`${lease.message}\n`);
+  if (release instanceof CollectionBusyError) {
+    err.write(`${release.message}\n`);
     return 1;
   }
 
-  const rt = await openNodeRuntime(config, { logger: createConsoleLogger(createRedactor(configuredSecrets(config))) });
+  const rt = await openNodeRuntime(config, { logger });
   const { store, providers } = rt;
   if (!providers.embedder && !dryRun) {
     err.write(`${providers.embedderMissing} Storing chunks for keyword search only; the next run with a provider adds their vectors.\n`);
   }
   const model = { embedModel: config.EMBED_MODEL, dims: rt.ingest.dims };
-  const controller = new AbortController();
   const onSignal = () => controller.abort(new Error("interrupted"));
-  // Another process took the collection over (this one stalled past the lease): stop writing.
-  lease?.lost.addEventListener("abort", () => controller.abort(lease.lost.reason), { once: true });
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   const progress = createProgressReporter(err);
@@ -115,7 +117,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await rt.close();
-    await lease?.release();
+    await release?.();
   }
 }
 

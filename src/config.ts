@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
 import { EMBED_MODEL_IDS } from "./providers/embed-models.js";
+import { isAwsEndpoint, parseStorageLocation } from "./store/storage-location.js";
 
 /**
  * Configuration comes from environment variables (process.env on Node, bindings on
@@ -106,7 +107,39 @@ export const envSchema = z.object({
   OCR_API_KEY: optionalString,
   CHAT_MODEL: z.preprocess((v) => (v === "" || v === undefined ? "nim:meta/llama-3.3-70b-instruct" : v), chatModelSpecSchema),
 
-  LANCEDB_URI: z.string().min(1).default("data/lancedb"),
+  /** A folder (default), `s3://bucket/prefix` or `s3+ddb://bucket/prefix?ddbTableName=…` (see storage-location.ts). */
+  LANCEDB_URI: z
+    .string()
+    .min(1)
+    .default("data/lancedb")
+    .superRefine((raw, ctx) => {
+      try {
+        parseStorageLocation(raw);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+      }
+    }),
+  /** Object storage credentials and endpoints, the standard AWS names; all secret, never echoed. */
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_SECRET_ACCESS_KEY: optionalString,
+  AWS_SESSION_TOKEN: optionalString,
+  AWS_REGION: optionalString,
+  /** An S3-compatible store (MinIO, R2, Ceph…); unset = AWS S3. */
+  AWS_ENDPOINT_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url({ protocol: /^https?$/, error: "Expected an http(s) URL such as `https://minio.internal:9000`" }).optional()),
+  /** The DynamoDB endpoint for `s3+ddb://` commits; unset = AWS DynamoDB. */
+  AWS_ENDPOINT_URL_DYNAMODB: z.preprocess((v) => (v === "" ? undefined : v), z.url({ protocol: /^https?$/, error: "Expected an http(s) URL such as `http://dynamodb.internal:8000`" }).optional()),
+  /** `on`: the S3-compatible store at AWS_ENDPOINT_URL honours conditional PUT (If-None-Match), so plain `s3://` is safe with several writers. */
+  S3_CONDITIONAL_PUT: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["on", "off"], { error: "Expected `on` (the store honours If-None-Match) or `off`" }).optional()),
+  /** `off` on API replicas: only one process compacts, builds indexes and removes old versions. */
+  UPKEEP: z.enum(["on", "off"], { error: "Expected `on` (this process runs index upkeep) or `off` (a replica)" }).default("on"),
+  /** How stale a read may be, in ms, before LanceDB checks for other processes' commits; unset = 0 on a folder, 5000 on object storage. */
+  READ_CONSISTENCY_MS: z.preprocess((v) => (v === "" ? undefined : v), int(0, 3_600_000, 0).optional()),
+  /** Lease lifetime for writers on object storage: a killed writer's lease is taken over this long after its last renewal. */
+  LEASE_TTL_MS: int(2_000, 600_000, 30_000),
+  /** `json`: one JSON object per log line (for log shippers); `text` (default): readable lines. */
+  LOG_FORMAT: z.enum(["text", "json"], { error: "Expected `text` or `json`" }).default("text"),
+  /** On SIGTERM, in-flight requests and streams get this long to finish before their connections are closed. */
+  SHUTDOWN_GRACE_MS: int(0, 600_000, 10_000),
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: int(0, 65535, 8787),
   RAG_API_KEY: optionalString,
@@ -167,16 +200,47 @@ export function configOrReport(env: Record<string, string | undefined>, report: 
   }
 }
 
+/** Variables whose values are never echoed: keys, tokens and every AWS setting. */
+const SECRET_NAME = /KEY|TOKEN|SECRET|^AWS_/;
+
 /** Parses the environment; throws ConfigError listing every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const result = envSchema.safeParse(env);
-  if (result.success) return result.data;
+  if (result.success) {
+    const problems = storageProblems(result.data);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return result.data;
+  }
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? "environment");
     const raw = env[name];
-    // Never echo secrets back: key variables are reported by name only.
-    const shown = /KEY/.test(name) || raw === undefined ? "" : ` (got \`${raw}\`)`;
+    // Never echo secrets back: they are reported by name only.
+    if (SECRET_NAME.test(name)) return `${name}: ${raw === undefined ? issue.message : issue.message.split(raw).join("[redacted]")}`;
+    const shown = raw === undefined ? "" : ` (got \`${raw}\`)`;
     return raw !== undefined && issue.message.includes(raw) ? `${name}: ${issue.message}` : `${name}: ${issue.message}${shown}`;
   });
   throw new ConfigError(problems);
+}
+
+/**
+ * Plain `s3://` commits rely on the store refusing a second PUT of the same manifest
+ * (If-None-Match). AWS S3 honours it; a store that ignores it loses concurrent commits
+ * without an error, so askdocs refuses it unless the operator says it is honoured.
+ */
+function storageProblems(config: Config): string[] {
+  const location = parseStorageLocation(config.LANCEDB_URI);
+  if (location.kind === "local") return [];
+  if (!config.AWS_ACCESS_KEY_ID || !config.AWS_SECRET_ACCESS_KEY) {
+    // The cross-host leases sign their own requests; they do not read instance roles or profiles.
+    return ["LANCEDB_URI: object storage needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)"];
+  }
+  if (location.kind !== "s3") return [];
+  if (config.S3_CONDITIONAL_PUT === "off") {
+    return ["LANCEDB_URI: S3_CONDITIONAL_PUT=off says the store ignores conditional PUT, where several writers on `s3://` lose commits silently: use `s3+ddb://bucket/prefix?ddbTableName=table` (DynamoDB commits) instead"];
+  }
+  if (config.S3_CONDITIONAL_PUT === "on" || isAwsEndpoint(config.AWS_ENDPOINT_URL)) return [];
+  return [
+    "LANCEDB_URI: `s3://` on an S3-compatible store (AWS_ENDPOINT_URL is not AWS) is safe only if that store honours conditional PUT (`If-None-Match: *`); without it concurrent writers lose commits silently. " +
+      "Set S3_CONDITIONAL_PUT=on if it does (recent MinIO, Cloudflare R2, Ceph RGW 19+), or use `s3+ddb://bucket/prefix?ddbTableName=table` with a DynamoDB-compatible commit table",
+  ];
 }

@@ -1,6 +1,7 @@
 /**
  * A tiny structured logger: one line per event. Callers pass fields, never secrets
- * or document text; the Node entry prints JSON-ish lines, tests pass `silentLogger`.
+ * or document text; the Node entry prints readable lines or, with LOG_FORMAT=json, one
+ * JSON object per line for log shippers; tests pass `silentLogger`.
  */
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
@@ -20,14 +21,20 @@ function format(level: string, message: string, fields?: LogFields): string {
   return parts.join(" ");
 }
 
+function formatJson(level: string, message: string, fields?: LogFields): string {
+  return JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields });
+}
+
 /**
  * Logs to stderr so stdout stays free for command output. `redact` (the configured secrets'
  * redactor) runs over every line: a last guard should an error message ever carry a key.
+ * `style` is LOG_FORMAT: readable lines or one JSON object per line.
  */
-export function createConsoleLogger(redact: (text: string) => string = (text) => text): Logger {
+export function createConsoleLogger(redact: (text: string) => string = (text) => text, style: "text" | "json" = "text"): Logger {
+  const line = style === "json" ? formatJson : format;
   return {
-    info: (message, fields) => console.error(redact(format("info", message, fields))),
-    warn: (message, fields) => console.error(redact(format("warn", message, fields))),
-    error: (message, fields) => console.error(redact(format("error", message, fields))),
+    info: (message, fields) => console.error(redact(line("info", message, fields))),
+    warn: (message, fields) => console.error(redact(line("warn", message, fields))),
+    error: (message, fields) => console.error(redact(line("error", message, fields))),
   };
 }

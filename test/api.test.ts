@@ -177,7 +177,7 @@ describe("the main server", () => {
       // biome-ignore lint/suspicious/noExplicitAny: the test reads the /health body field by field
       const body = (await response.json()) as Record<string, any>;
       expect(body.status).toBe("ok");
-      expect(body.store).toEqual({ ok: true, collections: 2 });
+      expect(body.store).toEqual({ ok: true, collections: 2, backend: "local", read_consistency_ms: 0, upkeep: "on" });
       expect(body.embedding).toEqual({ configured: true, model: "nvidia/nv-embedqa-e5-v5" });
       expect(body.chat.default).toBe(DEFAULT_MODEL);
       expect(body.chat.providers).toEqual([
@@ -605,7 +605,7 @@ describe("the main server", () => {
       const lines = requestLines();
       const logged = lines.map((line) => / method=(\S+) path=(\S+) /.exec(line)?.slice(1, 3).join(" "));
       expect(logged.sort()).toEqual([...expected].sort());
-      for (const line of lines) expect(line).toMatch(/ info request method=(GET|POST|DELETE) path=\/\S* status=\d{3} ms=\d+$/);
+      for (const line of lines) expect(line).toMatch(/ info request method=(GET|POST|DELETE) path=\/\S* status=\d{3} ms=\d+ request_id=[0-9a-f-]{36}$/);
       expect(lines.some((l) => / method=POST path=\/v1\/ask status=200 /.test(l))).toBe(true);
       expect(lines.some((l) => / method=POST path=\/v1\/documents status=201 /.test(l))).toBe(true);
       expect(lines.some((l) => / method=POST path=\/v1\/ask status=413 /.test(l))).toBe(true);
@@ -636,7 +636,7 @@ describe("a server with no provider configured", () => {
     // biome-ignore lint/suspicious/noExplicitAny: the test reads the /health body field by field
     const body = (await health.json()) as Record<string, any>;
     expect(body.status).toBe("ok");
-    expect(body.store).toEqual({ ok: true, collections: 0 });
+    expect(body.store).toEqual({ ok: true, collections: 0, backend: "local", read_consistency_ms: 0, upkeep: "on" });
     expect(body.embedding.configured).toBe(false);
     expect(body.embedding.needs).toContain("NVIDIA_API_KEY");
     expect(body.chat.providers.every((p: { configured: boolean }) => !p.configured)).toBe(true);

@@ -41,6 +41,8 @@ export interface AnswerRequest {
   stream: boolean;
   /** A client that goes away aborts everything, the model call included. */
   signal?: AbortSignal | undefined;
+  /** Carried into provider calls (X-Request-Id). */
+  requestId?: string | undefined;
 }
 
 export interface AnswerMeta {
@@ -71,7 +73,17 @@ export async function* answer(parts: AnswerParts, request: AnswerRequest): Async
   // Resolve the model first: a bad choice is refused before any work is done.
   const chat = chooseChat(parts.providers, request.model);
   const { signal } = request;
-  const retrieval = await retrieve({ ...parts, collection: request.collection, query: request.query ?? request.question, topK: request.topK, mode: request.mode, rerank: request.rerank, signal, followUps: chat ? 1 : 0 });
+  const retrieval = await retrieve({
+    ...parts,
+    collection: request.collection,
+    query: request.query ?? request.question,
+    topK: request.topK,
+    mode: request.mode,
+    rerank: request.rerank,
+    signal,
+    requestId: request.requestId,
+    followUps: chat ? 1 : 0,
+  });
   const passages = buildContext(retrieval.hits, { maxTokens: parts.contextTokens });
   yield {
     type: "retrieval",
@@ -95,6 +107,7 @@ export async function* answer(parts: AnswerParts, request: AnswerRequest): Async
     ...generation(request.generation),
     signal,
     maxQueueWaitMs: parts.maxQueueWaitMs,
+    requestId: request.requestId,
     // Retrieval's first provider call, when it made one, announced this call and holds its slot.
     followUp: retrieval.mode !== "keyword" || retrieval.rerank !== undefined,
   };

@@ -4,6 +4,14 @@
  * Node (src/node/folder-blob-store.ts); R2 or an object store can implement the same four calls.
  * Blobs are keyed by collection and document id; writing a key again replaces it.
  */
+import { z } from "zod";
+
+/** Collection names and document ids become file or object names: checked again by every store. */
+export const BLOB_KEY = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+/** The metadata sidecar as stored (read back through it). */
+export const blobMetaSchema = z.object({ name: z.string(), contentType: z.string(), size: z.number(), pages: z.number().optional(), storedAt: z.number() });
+
 export interface BlobMeta {
   /** The file's name as uploaded or ingested (its `source`). */
   name: string;

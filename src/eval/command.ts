@@ -61,7 +61,7 @@ export async function runEval(argv: string[], env: Record<string, string | undef
   await mkdir(folder, { recursive: true });
   for (const a of articles) await writeFile(path.join(folder, a.fileName), a.markdown);
 
-  const rt = await openNodeRuntime(config, { logger: createConsoleLogger(createRedactor(configuredSecrets(config))) });
+  const rt = await openNodeRuntime(config, { logger: createConsoleLogger(createRedactor(configuredSecrets(config)), config.LOG_FORMAT) });
   const { providers } = rt;
   try {
     const collection = await rt.store.openCollection(collectionName, { embedModel: config.EMBED_MODEL, dims: rt.ingest.dims });

@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { requestIdOf } from "./request-log.js";
 
 /**
  * An error answered before the request body was read (413 by Content-Length, 415, 401…):
@@ -26,13 +27,16 @@ function discardUnreadBody(c: Context, status: number): void {
 export function errorHandler(logger: Logger) {
   return function onError(error: Error, c: Context) {
     discardUnreadBody(c, error instanceof AppError || error instanceof HTTPException ? error.status : 500);
+    // The id a caller quotes when reporting a failure; it matches the server's log line.
+    const requestId = requestIdOf(c);
+    const id = requestId ? { request_id: requestId } : {};
     if (error instanceof AppError) {
-      return c.json({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } }, error.status as ContentfulStatusCode);
+      return c.json({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}), ...id } }, error.status as ContentfulStatusCode);
     }
     if (error instanceof HTTPException) {
-      return c.json({ error: { code: "http_error", message: error.message || "Request failed" } }, error.status);
+      return c.json({ error: { code: "http_error", message: error.message || "Request failed", ...id } }, error.status);
     }
-    logger.error("unhandled error", { path: c.req.path, error: error.message });
-    return c.json({ error: { code: "internal_error", message: "Internal server error" } }, 500);
+    logger.error("unhandled error", { path: c.req.path, error: error.message, request_id: requestId });
+    return c.json({ error: { code: "internal_error", message: "Internal server error", ...id } }, 500);
   };
 }

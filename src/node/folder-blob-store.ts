@@ -6,12 +6,7 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { z } from "zod";
-import type { BlobMeta, BlobStore } from "../blobs/blob-store.js";
-
-const SAFE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-
-const metaSchema = z.object({ name: z.string(), contentType: z.string(), size: z.number(), pages: z.number().optional(), storedAt: z.number() });
+import { BLOB_KEY as SAFE, type BlobMeta, type BlobStore, blobMetaSchema as metaSchema } from "../blobs/blob-store.js";
 
 /** The default folder for a database path: beside it, e.g. `data/lancedb` → `data/lancedb-files`. */
 export function blobFolderFor(lancedbUri: string): string {

@@ -35,7 +35,7 @@ export interface EmbedStats {
 }
 
 /** See CallOptions: queue-wait budget, pacing lane, follow-up calls of the same request. */
-export type EmbedOptions = Pick<CallOptions, "signal" | "maxQueueWaitMs" | "lane" | "followUps">;
+export type EmbedOptions = Pick<CallOptions, "signal" | "maxQueueWaitMs" | "lane" | "followUps" | "requestId">;
 
 export interface Embedder {
   readonly model: string;

@@ -13,9 +13,20 @@ export type Redactor = (text: string) => string;
 export const PARTIAL_MIN = 8;
 const MASK = "[redacted]";
 
-/** Every secret in the configuration: all provider keys and the service's own API key. */
+/** Every secret in the configuration: all provider keys, the service's own API key and the AWS credentials. */
 export function configuredSecrets(config: Partial<Config>): string[] {
-  return [config.NVIDIA_API_KEY, config.QINIU_API_KEY, config.OPENAI_API_KEY, config.EMBED_API_KEY, config.RERANK_API_KEY, config.RAG_API_KEY].filter((s): s is string => typeof s === "string" && s.length > 0);
+  return [
+    config.NVIDIA_API_KEY,
+    config.QINIU_API_KEY,
+    config.OPENAI_API_KEY,
+    config.EMBED_API_KEY,
+    config.RERANK_API_KEY,
+    config.RAG_API_KEY,
+    // Object-storage credentials: an S3 or DynamoDB error may quote the request it refused.
+    config.AWS_ACCESS_KEY_ID,
+    config.AWS_SECRET_ACCESS_KEY,
+    config.AWS_SESSION_TOKEN,
+  ].filter((s): s is string => typeof s === "string" && s.length > 0);
 }
 
 export function createRedactor(secrets: readonly (string | undefined)[]): Redactor {

@@ -9,7 +9,7 @@ import { createPacer } from "./pacing.js";
 import { ProviderError } from "./provider-error.js";
 import { configuredSecrets, createRedactor } from "./redact.js";
 import { type Reranker, createReranker, hostedRerankPath } from "./rerank.js";
-import { type Transport, createTransport } from "./transport.js";
+import { type AttemptInfo, type Transport, createTransport } from "./transport.js";
 
 /**
  * Builds every provider client from the configuration, once per process: one
@@ -46,6 +46,8 @@ export interface CreateProvidersOptions {
   fetch?: typeof fetch;
   logger?: Logger;
   countTokens?: (text: string) => number;
+  /** Every provider attempt's outcome and queue wait (metrics). */
+  onAttempt?: (info: AttemptInfo) => void;
   /** Wait between NIM 202 polls (default 1000). */
   pollIntervalMs?: number;
   /** Shortest retry back-off (default 500); tests lower it. */
@@ -89,6 +91,7 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
     redact: createRedactor(configuredSecrets(config)),
     onRetry: (info: { provider: string; attempt: number; delayMs: number; kind: string; status?: number | undefined }) =>
       logger.warn("provider retry", { provider: info.provider, attempt: info.attempt, kind: info.kind, status: info.status, delay_ms: Math.round(info.delayMs) }),
+    ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}),
   };
 
   const nimPacer = createPacer({ name: "nim", rpm: config.NIM_RPM, concurrency: config.NIM_CONCURRENCY });

@@ -9,7 +9,7 @@ import type { CallOptions, Transport } from "./transport.js";
 export interface Reranker {
   readonly model: string;
   /** Indexes of `passages`, best first, with the model's logit. */
-  rank(query: string, passages: string[], options?: Pick<CallOptions, "signal" | "maxQueueWaitMs" | "followUps" | "followUp">): Promise<{ index: number; logit: number }[]>;
+  rank(query: string, passages: string[], options?: Pick<CallOptions, "signal" | "maxQueueWaitMs" | "followUps" | "followUp" | "requestId">): Promise<{ index: number; logit: number }[]>;
 }
 
 const rankingSchema = z.object({

@@ -31,6 +31,15 @@ export interface TransportOptions {
   onRetry?: (info: RetryInfo) => void;
   /** Removes every configured secret from provider text (default: this transport's own key). */
   redact?: Redactor;
+  /** After every attempt (and every refusal by the queue): its outcome and how long it waited for a slot, for metrics. */
+  onAttempt?: (info: AttemptInfo) => void;
+}
+
+export interface AttemptInfo {
+  provider: string;
+  /** `ok`, or the error kind (`rate_limit`, `timeout`, `busy`…). */
+  outcome: string;
+  queueWaitMs: number;
 }
 
 export interface RetryInfo {
@@ -53,6 +62,8 @@ export interface CallOptions {
   followUps?: number | undefined;
   /** See ScheduleOptions.followUp. */
   followUp?: boolean | undefined;
+  /** The HTTP request this call serves: sent as `X-Request-Id`, so provider-side logs can be matched to ours. */
+  requestId?: string | undefined;
 }
 
 export interface Transport {
@@ -141,7 +152,11 @@ export function createTransport(options: TransportOptions): Transport {
     try {
       let response = refuseRedirect(await fetchImpl(`${options.baseURL}${path}`, {
         method,
-        headers: headers(body === undefined ? { Accept: stream ? "text/event-stream" : "application/json" } : { "Content-Type": "application/json", Accept: stream ? "text/event-stream" : "application/json" }),
+        headers: headers({
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+          Accept: stream ? "text/event-stream" : "application/json",
+          ...(call.requestId ? { "X-Request-Id": call.requestId } : {}),
+        }),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal,
         redirect: "manual",
@@ -167,11 +182,16 @@ export function createTransport(options: TransportOptions): Transport {
       let delayMs = 0;
       // A retry is the same request: its follow-ups are announced (and used) once.
       const pacing = { signal, maxWaitMs: call.maxQueueWaitMs, lane: call.lane, ...(n === 0 ? { followUps: call.followUps, followUp: call.followUp } : {}) };
+      const queuedAt = performance.now();
       try {
         return await pacer.schedule(async () => {
+          const queueWaitMs = performance.now() - queuedAt;
           try {
-            return await run();
+            const result = await run();
+            options.onAttempt?.({ provider, outcome: "ok", queueWaitMs });
+            return result;
           } catch (error) {
+            options.onAttempt?.({ provider, outcome: error instanceof ProviderError ? error.kind : "error", queueWaitMs });
             if (error instanceof ProviderError && error.retryable) delayMs = retryDelayMs(error, n, policy);
             // A 429 means the provider wants quiet: hold back everyone queued, not just this
             // call, and do it before this slot frees so the next queued request cannot slip out.
@@ -181,6 +201,7 @@ export function createTransport(options: TransportOptions): Transport {
         }, pacing);
       } catch (error) {
         if (error instanceof QueueFullError) {
+          options.onAttempt?.({ provider, outcome: "busy", queueWaitMs: 0 });
           throw new ProviderError({ provider, kind: "busy", retryAfterMs: error.estimateMs, message: `askdocs is at ${provider}'s request limit: ${error.message} Try again shortly, or raise the provider's RPM setting if your plan allows.` });
         }
         if (!(error instanceof ProviderError) || !error.retryable) throw error;

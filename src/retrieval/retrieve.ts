@@ -28,6 +28,8 @@ export interface RetrieveOptions {
   /** Use the reranker when one is configured (default true). */
   rerank?: boolean | undefined;
   signal?: AbortSignal | undefined;
+  /** Carried into provider calls (X-Request-Id). */
+  requestId?: string | undefined;
   /** Fail fast with 429 rather than queue longer for the provider's rate limit. */
   maxQueueWaitMs?: number | undefined;
   /** Provider calls the caller makes after retrieval (an answer's chat call): their slots are held from the first call on. */
@@ -64,7 +66,7 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
   const useReranker = reranker && options.rerank !== false ? reranker : undefined;
   const maxTopK = store.capabilities.maxTopK;
   const pool = useReranker ? Math.min(100, maxTopK, Math.max(options.topK * RERANK_POOL, 20)) : options.topK;
-  const call = { signal: options.signal, maxQueueWaitMs: options.maxQueueWaitMs };
+  const call = { signal: options.signal, maxQueueWaitMs: options.maxQueueWaitMs, requestId: options.requestId };
   // The first provider call announces the ones that follow it (reranking, the caller's answer).
   const followUps = (options.followUps ?? 0) + (useReranker ? 1 : 0);
 

@@ -16,9 +16,12 @@ import { embedModelProfile } from "../providers/embed-models.js";
 import type { ImageTextReader } from "../providers/ocr.js";
 import { type CreateProvidersOptions, createProviders } from "../providers/registry.js";
 import { retrieve } from "../retrieval/retrieve.js";
+import type { LeaseStore } from "../coordination/lease.js";
 import type { VectorStore } from "../store/vector-store.js";
 import type { IngestService } from "./ingest-service.js";
 import type { Runtime } from "./runtime.js";
+import { createRuntimeMetrics } from "./runtime-metrics.js";
+import { applyStoreRoles } from "./store-roles.js";
 
 export interface CreateRuntimeOptions {
   config: Config;
@@ -28,21 +31,25 @@ export interface CreateRuntimeOptions {
   /** Where ingest keeps documents' original files; default none (sources cannot be opened). */
   blobs?: BlobStore;
   /** Provider transport settings (an injected fetch, shorter back-offs in tests). */
-  providers?: Omit<CreateProvidersOptions, "logger" | "countTokens">;
+  providers?: Omit<CreateProvidersOptions, "logger" | "countTokens" | "onAttempt">;
   /**
    * Makes the parser ingest uses, given the OCR reader when OCR_MODEL is configured.
    * Default: parsing in this thread, without OCR. Node injects a worker pool (node-runtime.ts).
    */
   createParser?: (ocr: ImageTextReader | undefined) => DocumentParser;
+  /** Cross-process write leases (object storage); none on a local folder, where LanceDB's own commits suffice. */
+  leases?: LeaseStore;
 }
 
 const SUPPORTED = ".pdf, .md, .markdown, .html, .htm, .txt and .text";
 
 export function createRuntime(options: CreateRuntimeOptions): Runtime {
-  const { config, store } = options;
+  const { config } = options;
   const logger = options.logger ?? silentLogger;
+  const metrics = createRuntimeMetrics(options.store);
+  const store = applyStoreRoles(options.store, { upkeep: config.UPKEEP === "on", leases: options.leases && { store: options.leases, ttlMs: config.LEASE_TTL_MS }, onUpkeep: metrics.upkeep });
   const settings = ingestSettings(embedModelProfile(config.EMBED_MODEL));
-  const providers = createProviders(config, { ...options.providers, logger, countTokens: settings.countTokens });
+  const providers = createProviders(config, { ...options.providers, logger, countTokens: settings.countTokens, onAttempt: metrics.providerAttempt });
   const parser = options.createParser ? options.createParser(providers.ocr) : createInlineParser(settings.chunkOptions);
   const retrievalParts = {
     store,
@@ -58,8 +65,10 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
     assertSupported(name) {
       if (!name || !detectFormat(name)) throw new LoadError("unsupported", `Unsupported file type "${name}": askdocs reads ${SUPPORTED}.`);
     },
-    ingest(collectionName, collection, files, run = {}) {
-      return ingestFiles(files, { ...run, collectionName, collection, embedder: providers.embedder, chunkOptions: settings.chunkOptions, settingsKey: settings.settingsKey, blobs: options.blobs, parser });
+    async ingest(collectionName, collection, files, run = {}) {
+      const report = await ingestFiles(files, { ...run, collectionName, collection, embedder: providers.embedder, chunkOptions: settings.chunkOptions, settingsKey: settings.settingsKey, blobs: options.blobs, parser });
+      metrics.ingested(report);
+      return report;
     },
   };
 
@@ -69,8 +78,14 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
     store,
     providers,
     ingest,
+    metrics: metrics.registry,
     blobs: options.blobs,
-    search: (request) => retrieve({ ...retrievalParts, ...request }),
+    async search(request) {
+      const started = performance.now();
+      const retrieval = await retrieve({ ...retrievalParts, ...request });
+      metrics.searched(retrieval.mode, (performance.now() - started) / 1000);
+      return retrieval;
+    },
     answer: (request) => answer({ ...retrievalParts, providers, contextTokens: config.CONTEXT_TOKENS }, request),
     close: async () => {
       await parser.close();

@@ -9,6 +9,7 @@ import type { AnswerEvent, AnswerRequest } from "../answer/answer.js";
 import type { BlobStore } from "../blobs/blob-store.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
+import type { Metrics } from "../observability/metrics.js";
 import type { Providers } from "../providers/registry.js";
 import type { Retrieval } from "../retrieval/retrieve.js";
 import type { SearchMode, VectorStore } from "../store/vector-store.js";
@@ -22,6 +23,8 @@ export interface SearchRequest {
   /** false skips the reranker (when one is configured). */
   rerank?: boolean | undefined;
   signal?: AbortSignal | undefined;
+  /** Carried into provider calls (X-Request-Id). */
+  requestId?: string | undefined;
 }
 
 export interface Runtime {
@@ -30,6 +33,8 @@ export interface Runtime {
   readonly store: VectorStore;
   readonly providers: Providers;
   readonly ingest: IngestService;
+  /** Counters and histograms every door records into; `/metrics` renders them. */
+  readonly metrics: Metrics;
   /** Documents' original files (kept by ingest, served to open a citation's source); absent where none is configured. */
   readonly blobs: BlobStore | undefined;
   /** The top-k passages for a query, with the limits of the configuration (fusion, queue wait). */

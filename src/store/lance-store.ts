@@ -17,6 +17,8 @@ import type { CollectionInfo, OpenCollectionOptions, VectorStore } from "./vecto
 export interface LanceStoreOptions {
   /** Database directory or object-store URI (`LANCEDB_URI`; config defaults it to `data/lancedb`). */
   uri: string;
+  /** Object-store options (credentials, endpoint; see storage-location.ts). Secret: never logged. */
+  storageOptions?: Record<string, string>;
   /**
    * Seconds between checks for writes made by other processes (e.g. `askdocs ingest`
    * while the server runs). Default 0: every read sees the latest commit. Without
@@ -66,7 +68,7 @@ export async function openLanceStore(options: LanceStoreOptions): Promise<Vector
     );
   }
   const session = new Session(BigInt(indexCacheMiB) * 1024n * 1024n, BigInt(metadataCacheMiB) * 1024n * 1024n);
-  const connection = await connect(uri, { readConsistencyInterval: readConsistencySeconds, session });
+  const connection = await connect(uri, { readConsistencyInterval: readConsistencySeconds, session, ...(options.storageOptions ? { storageOptions: options.storageOptions } : {}) });
   return createLanceStore(connection, { vectorIndex: options.vectorIndex ?? DEFAULT_VECTOR_INDEX, keepVersionsMs: options.keepVersionsMs ?? 3_600_000 }, options.maxConcurrentSearches ?? 4);
 }
 

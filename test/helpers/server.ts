@@ -47,7 +47,8 @@ export interface RunningServer {
   stop(graceMs?: number): Promise<Exit>;
 }
 
-const LISTENING = /askdocs listening url=(http:\/\/\S+)/;
+/** The start-up line, as text (`… url=http://…`) or as JSON (LOG_FORMAT=json: `"url":"http://…"`). */
+const LISTENING = /askdocs listening(?: url=|","url":")(http:\/\/[^\s"]+)/;
 
 /** Starts the server and resolves once it logs `askdocs listening url=…`; rejects (with its log) if it exits or stalls first. */
 export async function startServer(env: Record<string, string>, timeoutMs = 30_000): Promise<RunningServer> {

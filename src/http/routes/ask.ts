@@ -11,6 +11,7 @@ import type { Passage } from "../../answer/context.js";
 import { AppError } from "../../errors.js";
 import type { Runtime } from "../../runtime/runtime.js";
 import { presentHit } from "../present.js";
+import { requestIdOf } from "../request-log.js";
 import { askBody } from "../schemas.js";
 import { jsonBody } from "../validate.js";
 
@@ -25,7 +26,17 @@ export function askRoutes(rt: Runtime) {
     const upstream = new AbortController();
     const signal = c.req.raw.signal;
     signal.addEventListener("abort", () => upstream.abort(new Error("client disconnected")), { once: true });
-    const events = rt.answer({ question: body.question, collection: body.collection, topK: body.top_k, model: body.model, mode: body.mode, rerank: body.rerank, stream: body.stream, signal: upstream.signal });
+    const events = rt.answer({
+      question: body.question,
+      collection: body.collection,
+      topK: body.top_k,
+      model: body.model,
+      mode: body.mode,
+      rerank: body.rerank,
+      stream: body.stream,
+      signal: upstream.signal,
+      requestId: requestIdOf(c),
+    });
     // The first event is the retrieval: errors before it are plain JSON errors.
     const first = (await events.next()).value as Extract<AnswerEvent, { type: "retrieval" }>;
     const { passages } = first;
