@@ -52,6 +52,8 @@ export interface CreateProvidersOptions {
   pollIntervalMs?: number;
   /** Shortest retry back-off (default 500); tests lower it. */
   baseDelayMs?: number;
+  /** An embedder the platform provides (Workers AI on a Worker), used instead of one built from the configuration. */
+  embedder?: Embedder;
 }
 
 /** NIM's hosted computer-vision APIs (NeMo Retriever OCR) live here, not under NIM_BASE_URL. */
@@ -151,7 +153,9 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
     : providers.nim.configured
       ? providers.nim.transport
       : undefined;
-  if (embedTransport) {
+  if (options.embedder) {
+    embedder = options.embedder;
+  } else if (embedTransport) {
     embedder = createEmbedder({
       transport: embedTransport,
       profile,

@@ -62,6 +62,7 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
 
   const ingest: IngestService = {
     dims: settings.dims,
+    settingsKey: settings.settingsKey,
     assertSupported(name) {
       if (!name || !detectFormat(name)) throw new LoadError("unsupported", `Unsupported file type "${name}": askdocs reads ${SUPPORTED}.`);
     },
