@@ -32,6 +32,8 @@ export interface RetrieveOptions {
   requestId?: string | undefined;
   /** Fail fast with 429 rather than queue longer for the provider's rate limit. */
   maxQueueWaitMs?: number | undefined;
+  /** Provider calls the caller makes after retrieval (an answer's chat call): their slots are held from the first call on. */
+  followUps?: number | undefined;
 }
 
 export interface RerankReport {
@@ -70,8 +72,10 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
   const maxTopK = store.capabilities.maxTopK;
   const pool = useReranker ? Math.min(MAX_POOL, maxTopK, Math.max(options.topK * RERANK_POOL, 20)) : options.topK;
   const call = { signal: options.signal, maxQueueWaitMs: options.maxQueueWaitMs, requestId: options.requestId };
+  // The first provider call announces the ones that follow it (reranking, the caller's answer).
+  const followUps = (options.followUps ?? 0) + (useReranker ? 1 : 0);
 
-  const vector = mode === "keyword" ? undefined : (await embedder!.embed([options.query], "query", call))[0]!;
+  const vector = mode === "keyword" ? undefined : (await embedder!.embed([options.query], "query", { ...call, followUps }))[0]!;
   const search = (topK: number): Promise<SearchHit[]> =>
     mode === "keyword"
       ? collection.keywordSearch(options.query, { topK })
@@ -82,7 +86,7 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
   if (!useReranker || hits.length === 0) return { hits: hits.slice(0, options.topK), mode };
 
   try {
-    const ranking = await useReranker.rank(options.query, hits.map((h) => h.text), call);
+    const ranking = await useReranker.rank(options.query, hits.map((h) => h.text), vector ? { ...call, followUp: true } : { ...call, followUps: followUps - 1 });
     const reranked = ranking.slice(0, options.topK).map((r) => ({ ...hits[r.index]!, score: r.logit }));
     return { hits: reranked, mode, rerank: { model: useReranker.model, applied: true } };
   } catch (error) {
