@@ -17,14 +17,18 @@ import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
 import { discoverFiles, sourceFiles } from "./discover.js";
 import { documentId } from "./identity.js";
 import { CollectionBusyError } from "./lock.js";
+import { ingestRemote, pruneRemote } from "./node/remote.js";
 import { lockIngestRun } from "./node/run-lock.js";
 import { createProgressReporter } from "./progress.js";
 
-const USAGE = `usage: askdocs ingest <file|folder|glob>... [--collection NAME] [--prune] [--dry-run]
+const USAGE = `usage: askdocs ingest <file|folder|glob>... [--collection NAME] [--prune] [--dry-run] [--remote URL]
 
   --collection NAME  collection to ingest into (default "default")
   --prune            remove documents whose files no longer exist
-  --dry-run          parse and chunk only; embed and write nothing`;
+  --dry-run          parse and chunk only; embed and write nothing
+  --remote URL       upload through a deployment's HTTP API (a Worker, or askdocs on another
+                     host) instead of the local LanceDB; sources as a local ingest stores
+                     them; --prune mirrors the given folders; the key is RAG_API_KEY`;
 
 export async function runIngest(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const out = process.stdout;
@@ -34,7 +38,13 @@ export async function runIngest(argv: string[], env: Record<string, string | und
     args = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { collection: { type: "string", default: "default" }, prune: { type: "boolean", default: false }, "dry-run": { type: "boolean", default: false }, help: { type: "boolean", short: "h" } },
+      options: {
+        collection: { type: "string", default: "default" },
+        prune: { type: "boolean", default: false },
+        "dry-run": { type: "boolean", default: false },
+        remote: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
     });
   } catch (error) {
     err.write(`${(error as Error).message}\n${USAGE}\n`);
@@ -55,6 +65,8 @@ export async function runIngest(argv: string[], env: Record<string, string | und
     err.write(`Invalid --collection "${collectionName}": use 1-64 letters, digits, "_" or "-", starting with a letter or digit.\n`);
     return 2;
   }
+
+  if (args.values.remote !== undefined) return runRemote(inputs, { url: args.values.remote, apiKey: env.RAG_API_KEY || undefined, collection: collectionName, dryRun, prune: args.values.prune });
 
   const config = configOrReport(env, (message) => err.write(`${message}\n`));
   if (!config) return 2;
@@ -118,6 +130,45 @@ export async function runIngest(argv: string[], env: Record<string, string | und
     process.off("SIGTERM", onSignal);
     await rt.close();
     await release?.();
+  }
+}
+
+/** `--remote URL`: the same discovery, progress, summary and exit codes, over the deployment's HTTP API. */
+async function runRemote(inputs: string[], options: { url: string; apiKey: string | undefined; collection: string; dryRun: boolean; prune: boolean }): Promise<number> {
+  const out = process.stdout;
+  const err = process.stderr;
+  if (!/^https?:\/\/[^/]+/.test(options.url)) {
+    err.write(`Invalid --remote "${options.url}": expected the deployment's http(s) URL, e.g. https://askdocs.example.workers.dev\n`);
+    return 2;
+  }
+  const found = await discoverFiles(inputs);
+  for (const s of found.skipped) out.write(`skipped ${s.source}: ${s.reason}\n`);
+  for (const m of found.missing) err.write(`not found: ${m} (no such file, folder or matching glob)\n`);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error("interrupted"));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const progress = createProgressReporter(err);
+  const remote = { url: options.url, apiKey: options.apiKey, collection: options.collection, dryRun: options.dryRun };
+  try {
+    const report = await ingestRemote(found.files, {
+      ...remote,
+      signal: controller.signal,
+      onProgress: (p) => progress.update(p),
+      onFile: (o) => {
+        if (o.status === "failed") progress.log(`failed ${o.source}: ${o.reason}`);
+      },
+    });
+    const pruned = options.prune && !report.fatal && !controller.signal.aborted ? await pruneRemote(found.roots, remote) : [];
+    progress.stop();
+    for (const p of pruned) out.write(`${options.dryRun ? "would prune" : "pruned"} ${p}\n`);
+    printSummary(out, report, { skipped: found.skipped.length, missing: found.missing.length, pruned: pruned.length, retries: 0, truncated: 0, dryRun: options.dryRun });
+    if (controller.signal.aborted) return 130;
+    return report.files.some((f) => f.status === "failed") || found.missing.length > 0 ? 1 : 0;
+  } finally {
+    progress.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }
 

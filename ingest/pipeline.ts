@@ -1,9 +1,10 @@
 /**
  * The ingest pipeline, shared by the command and HTTP uploads: read → hash → (skip if
- * unchanged) → load → chunk → embed → write. Parsing runs ahead of the embedder, and
- * batches mix chunks of several documents, so the provider's requests-per-minute
- * ceiling stays full. Each document is written in one commit once all its vectors are
- * in: a document is stored whole or not at all. Runtime-agnostic: files come as readers.
+ * unchanged) → parse → chunk → embed → write. Files are parsed ahead of the embedder (by
+ * the injected parser: in this thread, or a worker pool on Node), and batches mix chunks
+ * of several documents, so the provider's requests-per-minute ceiling stays full.
+ * Finished documents are written several per commit (group-writer.ts), each whole or not
+ * at all. Runtime-agnostic: files come as readers.
  */
 import { type BlobStore, contentTypeFor } from "../src/blobs/blob-store.js";
 import type { Embedder } from "../src/providers/embed.js";
@@ -11,9 +12,10 @@ import { AppError } from "../src/errors.js";
 import { ProviderError } from "../src/providers/provider-error.js";
 import type { FileOutcome, IngestProgress, IngestReport, IngestRunOptions, SourceFile } from "../src/runtime/ingest-service.js";
 import type { ChunkRecord, Collection, DocumentInfo } from "../src/store/vector-store.js";
-import { type Chunk, type ChunkOptions, chunkDocument } from "./chunk.js";
+import type { Chunk, ChunkOptions } from "./chunk.js";
 import { contentHash, documentId } from "./identity.js";
-import { loadDocument } from "./loaders/index.js";
+import { createGroupWriter } from "./group-writer.js";
+import { type DocumentParser, createInlineParser } from "./document-parser.js";
 
 export type { FileOutcome, FileStatus, IngestProgress, IngestReport, SourceFile } from "../src/runtime/ingest-service.js";
 
@@ -36,9 +38,18 @@ export interface IngestOptions extends IngestRunOptions {
   settingsKey: string;
   /** Time limit for loading one file (default 60000). */
   loadTimeoutMs?: number;
+  /** Parses and chunks files (default: in this thread, with `chunkOptions`). */
+  parser?: DocumentParser | undefined;
   /** Keeps each written document's original file (for opening a citation's source); none by default. */
   blobs?: BlobStore;
 }
+
+/** Up to this many files, their stored versions are looked up one by one instead of listing the collection. */
+const LOOKUP_ONE_BY_ONE = 16;
+/** Parsing pauses while this much finished work waits for its commit. */
+const MAX_PENDING_WRITE_BYTES = 64 * 1024 * 1024;
+/** Bytes of files read and parsed ahead of the embedder (always at least one file). */
+const MAX_AHEAD_BYTES = 64 * 1024 * 1024;
 
 interface PendingDoc {
   file: SourceFile;
@@ -71,7 +82,7 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
   let chunksWritten = 0;
   let fatal: ProviderError | undefined;
 
-  const existing = new Map<string, DocumentInfo>((collection ? await collection.listDocuments() : []).map((d) => [d.documentId, d]));
+  const existing = await storedDocuments(files, options);
 
   const finish = (doc: { file: SourceFile }, outcome: FileOutcome) => {
     outcomes.push(outcome);
@@ -87,40 +98,48 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
     finish(doc, { source: doc.file.source, status: "failed", documentId: doc.id, ...why });
   };
 
-  // Writes are serialised: one commit per document, in completion order.
-  let writes = Promise.resolve();
+  const writer = collection
+    ? createGroupWriter<PendingDoc>({
+        collection,
+        onWritten(doc, written) {
+          chunksWritten += written.chunks.length;
+          finish(doc, { source: doc.file.source, status: "ingested", documentId: doc.id, chunks: written.chunks.length });
+        },
+        onFailed(doc, error) {
+          fail(doc, { ...failure(error), reason: `could not write to the store: ${(error as Error).message}` });
+        },
+      })
+    : undefined;
+  const originals = new Set<Promise<void>>();
   const write = (doc: PendingDoc) => {
-    writes = writes.then(async () => {
-      const ingestedAt = Date.now();
-      const records: ChunkRecord[] = doc.chunks.map((c, i) => ({
-        id: `${doc.id}:${c.index}`,
-        documentId: doc.id,
-        source: doc.file.source,
-        title: doc.title,
-        page: c.page,
-        pageEnd: c.pageEnd !== null && c.pageEnd !== c.page ? c.pageEnd : null,
-        heading: c.heading,
-        chunkIndex: c.index,
-        text: c.text,
-        contentHash: doc.hash,
-        vector: doc.vectors[i] ?? null,
-        ingestedAt,
-      }));
-      try {
-        // The original first: a stored document always has its file to open.
-        if (options.blobs) await keepOriginal(options.blobs, options.collectionName, doc.id, doc.file.source, await doc.file.read(), doc.pages);
-      } catch (error) {
-        fail(doc, { reason: `could not keep the original file: ${(error as Error).message}` });
-        return;
-      }
-      try {
-        await collection!.writeDocuments([{ documentId: doc.id, chunks: records }]);
-        chunksWritten += records.length;
-        finish(doc, { source: doc.file.source, status: "ingested", documentId: doc.id, chunks: records.length });
-      } catch (error) {
-        fail(doc, { ...failure(error), reason: `could not write to the store: ${(error as Error).message}` });
-      }
-    });
+    const ingestedAt = Date.now();
+    const records: ChunkRecord[] = doc.chunks.map((c, i) => ({
+      id: `${doc.id}:${c.index}`,
+      documentId: doc.id,
+      source: doc.file.source,
+      title: doc.title,
+      page: c.page,
+      pageEnd: c.pageEnd !== null && c.pageEnd !== c.page ? c.pageEnd : null,
+      heading: c.heading,
+      chunkIndex: c.index,
+      text: c.text,
+      contentHash: doc.hash,
+      vector: doc.vectors[i] ?? null,
+      ingestedAt,
+    }));
+    doc.vectors = []; // the records hold them now
+    if (!options.blobs) return writer!.add(doc, { documentId: doc.id, chunks: records });
+    // The original first: a stored document always has its file to open.
+    const blobs = options.blobs;
+    const keeping: Promise<void> = doc.file
+      .read()
+      .then((bytes) => keepOriginal(blobs, options.collectionName, doc.id, doc.file.source, bytes, doc.pages))
+      .then(
+        () => writer!.add(doc, { documentId: doc.id, chunks: records }),
+        (error: Error) => fail(doc, { reason: `could not keep the original file: ${error.message}` }),
+      )
+      .finally(() => originals.delete(keeping));
+    originals.add(keeping);
   };
 
   const inflight = new Set<Promise<void>>();
@@ -128,7 +147,7 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
     const live = refs.filter((r) => !r.doc.failed);
     if (live.length === 0 || fatal) return;
     const task = embedder!
-      .embed(live.map((r) => r.doc.chunks[r.index]!.text), "passage", { signal: options.signal })
+      .embed(live.map((r) => r.doc.chunks[r.index]!.text), "passage", { signal: options.signal, lane: "batch" })
       .then(
         (vectors) => {
           live.forEach((ref, k) => {
@@ -173,9 +192,68 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
     }
   };
 
-  for (const file of files) {
+  // Parsing runs ahead of the embedder. Files the parser hands to other threads (PDFs, in
+  // a pool) start first, largest first, and are taken as soon as they are parsed, so that a
+  // thousand small files never wait behind one PDF; the others are taken in order.
+  const parser = options.parser ?? createInlineParser(options.chunkOptions);
+  const offloaded = (file: SourceFile) => parser.offloads?.(file.source, file.size) ?? false;
+  const heavy = files.filter(offloaded).sort((a, b) => b.size - a.size);
+  const light = files.filter((f) => !offloaded(f));
+  const maxHeavy = 2 * parser.concurrency;
+  const maxLight = parser.offloads ? 8 + 2 * parser.concurrency : 2;
+  const ahead = new Set<Promise<void>>();
+  type Ready = { file: SourceFile; prepared: Prepared | FileOutcome };
+  const readyHeavy: Ready[] = [];
+  const readyLight = new Map<number, Ready>();
+  let heavyInFlight = 0;
+  let lightInFlight = 0;
+  let lightLaunched = 0;
+  let lightTaken = 0;
+  let aheadBytes = 0;
+  const start = (file: SourceFile, done: (entry: Ready) => void) => {
+    aheadBytes += file.size;
+    const task: Promise<void> = prepare(file, options, parser, existing).then((prepared) => {
+      ahead.delete(task);
+      aheadBytes -= file.size;
+      done({ file, prepared });
+    });
+    ahead.add(task);
+  };
+  const fits = (file: SourceFile) => ahead.size === 0 || aheadBytes + file.size <= MAX_AHEAD_BYTES;
+  const launch = () => {
+    while (heavy.length > 0 && heavyInFlight < maxHeavy && fits(heavy[0]!)) {
+      heavyInFlight++;
+      start(heavy.shift()!, (entry) => {
+        heavyInFlight--;
+        readyHeavy.push(entry);
+      });
+    }
+    while (lightLaunched < light.length && lightInFlight < maxLight && fits(light[lightLaunched]!)) {
+      const position = lightLaunched++;
+      lightInFlight++;
+      start(light[position]!, (entry) => {
+        lightInFlight--;
+        readyLight.set(position, entry);
+      });
+    }
+  };
+  const next = (): Ready | undefined => {
+    if (readyHeavy.length > 0) return readyHeavy.shift();
+    const entry = readyLight.get(lightTaken);
+    if (!entry) return undefined;
+    readyLight.delete(lightTaken++);
+    return entry;
+  };
+  for (;;) {
     if (fatal || options.signal?.aborted) break;
-    const prepared = await prepare(file, options, existing);
+    launch();
+    const entry = next();
+    if (!entry) {
+      if (ahead.size === 0) break;
+      await Promise.race(ahead);
+      continue;
+    }
+    const { file, prepared } = entry;
     if ("status" in prepared) {
       finish({ file }, prepared);
       continue;
@@ -184,6 +262,8 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
       finish({ file }, { source: file.source, status: "ingested", documentId: prepared.id, chunks: prepared.chunks.length });
       continue;
     }
+    // Back-pressure: finished documents waiting for their commit bound the memory too.
+    await writer!.below(MAX_PENDING_WRITE_BYTES);
     const doc: PendingDoc = { ...prepared, file, vectors: new Array(prepared.chunks.length), remaining: prepared.chunks.length, failed: false };
     if (!embedder) {
       write(doc); // keyword-only: stored without vectors
@@ -192,15 +272,20 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
     buffer.push(...doc.chunks.map((_, index) => ({ doc, index })));
     await flush(false);
   }
+  // Parses started ahead of an interruption finish on their own; their results are dropped.
   if (!fatal) await flush(true);
   while (inflight.size > 0) await Promise.race(inflight);
-  await writes;
+  while (originals.size > 0) await Promise.all(originals);
+  await writer?.drain();
 
   if (fatal || options.signal?.aborted) {
     const why = fatal ? { ...failure(fatal), reason: `not ingested: ${fatal.message}` } : { reason: "not ingested: interrupted" };
     const done = new Set(outcomes.map((o) => o.source));
     for (const file of files) if (!done.has(file.source)) finish({ file }, { source: file.source, status: "failed", ...why });
   }
+  // Reported in the order the files were given, whatever order they finished in.
+  const position = new Map(files.map((f, i) => [f.source, i]));
+  outcomes.sort((a, b) => position.get(a.source)! - position.get(b.source)!);
   return {
     files: outcomes,
     chunksWritten,
@@ -216,8 +301,21 @@ function keepOriginal(blobs: BlobStore, collection: string, id: string, source: 
   return blobs.put(collection, id, bytes, { name: source, contentType: contentTypeFor(source), ...(pages ? { pages } : {}) });
 }
 
-/** Read, hash, compare, load and chunk one file; an outcome when there is nothing to embed. */
-async function prepare(file: SourceFile, options: IngestOptions, existing: Map<string, DocumentInfo>): Promise<Prepared | FileOutcome> {
+/**
+ * What is stored for these files: looked up one by one for a few files (an upload into a
+ * large collection), else listed once; nothing to read in an empty or missing collection.
+ */
+async function storedDocuments(files: SourceFile[], options: IngestOptions): Promise<Map<string, DocumentInfo>> {
+  const { collection } = options;
+  if (!collection || (await collection.count()) === 0) return new Map();
+  if (files.length > LOOKUP_ONE_BY_ONE) return new Map((await collection.listDocuments()).map((d) => [d.documentId, d]));
+  const ids = await Promise.all(files.map((f) => documentId(options.collectionName, f.identity ?? f.source)));
+  const found = await Promise.all(ids.map((id) => collection.getDocument(id)));
+  return new Map(found.filter((d) => d !== undefined).map((d) => [d.documentId, d]));
+}
+
+/** Read, hash, compare, parse and chunk one file; an outcome when there is nothing to embed. */
+async function prepare(file: SourceFile, options: IngestOptions, parser: DocumentParser, existing: Map<string, DocumentInfo>): Promise<Prepared | FileOutcome> {
   const id = await documentId(options.collectionName, file.identity ?? file.source);
   try {
     const bytes = await file.read();
@@ -230,10 +328,9 @@ async function prepare(file: SourceFile, options: IngestOptions, existing: Map<s
       if (options.blobs && !options.dryRun && !(await options.blobs.head(options.collectionName, id))) await keepOriginal(options.blobs, options.collectionName, id, file.source, bytes, undefined);
       return { source: file.source, status: "unchanged", documentId: id, chunks: stored.chunks };
     }
-    const doc = await loadDocument(bytes, file.source, { timeoutMs: options.loadTimeoutMs ?? 60_000 });
-    const chunks = chunkDocument(doc, options.chunkOptions);
+    const { title, pages, chunks } = await parser.parse(bytes, file.source, { timeoutMs: options.loadTimeoutMs ?? 60_000 });
     if (chunks.length === 0) return { source: file.source, status: "failed", documentId: id, reason: "no text to index" };
-    return { id, hash, title: doc.title, pages: doc.pages, chunks };
+    return { id, hash, title, pages, chunks };
   } catch (error) {
     return { source: file.source, status: "failed", documentId: id, ...failure(error) };
   }

@@ -21,8 +21,11 @@ function duration(ms: number): string {
 
 export function describeProgress(p: IngestProgress, elapsedMs: number): string {
   const rate = elapsedMs > 0 ? (p.chunksEmbedded / elapsedMs) * 1000 : 0;
-  // ETA by bytes: files differ wildly in size, bytes track the work better than counts.
-  const eta = p.bytesDone > 0 && p.bytesDone < p.bytesTotal ? (elapsedMs * (p.bytesTotal - p.bytesDone)) / p.bytesDone : p.bytesDone >= p.bytesTotal ? 0 : Number.NaN;
+  // Work grows with bytes (parsing, embedding) and with files (each has a fixed cost): the ETA is
+  // the longer of the two projections, so a run whose big files finished first is not "4s from
+  // done" while a thousand small files remain.
+  const project = (done: number, total: number) => (done >= total ? 0 : done > 0 ? (elapsedMs * (total - done)) / done : Number.NaN);
+  const eta = Math.max(project(p.bytesDone, p.bytesTotal), project(p.filesDone, p.filesTotal));
   const pct = p.bytesTotal > 0 ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : 100;
   return `files ${p.filesDone}/${p.filesTotal} (${pct}%) · chunks ${p.chunksEmbedded} · ${rate.toFixed(1)} chunks/s · ETA ${duration(eta)}`;
 }

@@ -96,6 +96,15 @@ export const envSchema = z.object({
   RERANK_API_KEY: optionalString,
   /** Hosted NIM retrieval endpoints (reranking lives here, not under NIM_BASE_URL). */
   NIM_RETRIEVAL_URL: z.string().url().default("https://ai.api.nvidia.com/v1/retrieval"),
+  /**
+   * OCR for PDF pages without a text layer; off when unset. `nvidia/nemoretriever-ocr-v1` is called
+   * through NIM's OCR API, any other model as an OpenAI-compatible vision chat model.
+   */
+  OCR_MODEL: optionalString,
+  /** Unset: hosted NIM (`https://ai.api.nvidia.com/v1` for NeMo Retriever OCR, else NIM_BASE_URL). */
+  OCR_BASE_URL: z.preprocess((v) => (v === "" ? undefined : v), baseUrl("https://ai.api.nvidia.com/v1").optional()),
+  /** Default: NVIDIA_API_KEY. */
+  OCR_API_KEY: optionalString,
   CHAT_MODEL: z.preprocess((v) => (v === "" || v === undefined ? "nim:meta/llama-3.3-70b-instruct" : v), chatModelSpecSchema),
 
   /** A folder (default), `s3://bucket/prefix` or `s3+ddb://bucket/prefix?ddbTableName=…` (see storage-location.ts). */

@@ -17,7 +17,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const COMPOSITION_ROOT = /^src\/(node|worker)\.ts$|^src\/runtime\/[\w-]*runtime\.ts$|(^|\/)[\w-]*command\.ts$|^src\/[\w/-]*stdio\.ts$/;
 /** Modules that run on Node only (files, processes, LanceDB's native addon). */
 const NODE_ONLY = /^src\/node\.ts$|^src\/runtime\/node-[\w-]*\.ts$|^src\/store\/lance-[\w-]*\.ts$|^src\/eval\/|^src\/[\w/-]*stdio\.ts$|^src\/node\/|^ingest\/(command|discover|lock|samples|progress)\.ts$|^ingest\/node\//;
-const NODE_IMPORT = /^(node:|@lancedb\/|@hono\/node-server|fs$|path$|os$|child_process$|worker_threads$)/;
+const NODE_IMPORT = /^(node:|@lancedb\/|@napi-rs\/|@hono\/node-server|fs$|path$|os$|child_process$|worker_threads$)/;
 
 async function sources(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -202,7 +202,7 @@ describe.sequential("a folder of real files", () => {
     expect(after!.some((c) => c.source === gone)).toBe(false);
     expect(after).toEqual(before!.filter((c) => c.source !== gone));
     expect(embeddingRequests(fake)).toHaveLength(0);
-  });
+  }, 90_000); // four runs of the command, each starting its parse workers for the PDFs
 });
 
 describe("dry run and usage errors", () => {
@@ -309,6 +309,57 @@ describe.sequential("crashes, interrupts and concurrent runs", () => {
     expect(content(await readChunks(uri))).toEqual(content(reference));
     expect(existsSync(lockFile)).toBe(false);
   }, 60_000);
+
+  it("kill -9 during a run of many small files (several documents per commit) leaves only whole documents; the resume matches a clean run", async () => {
+    const root = await scratch("ingest-kill-small");
+    const small = path.join(root, "small");
+    await mkdir(small);
+    // One or two chunks each: many documents finish at once, so commits carry several.
+    for (let i = 0; i < 400; i++) {
+      const body = Array.from({ length: 1 + (i % 3) * 20 }, (_, k) => `Tiny note ${i}, line ${k}: harbour ${i * 13 + k} logged a tide of ${(i * 7 + k) % 97} cm.`).join(" ");
+      await writeFile(path.join(small, `tiny-${String(i).padStart(3, "0")}.txt`), `${body}\n`);
+    }
+    const clean = path.join(root, "clean-db");
+    expect((await runIngest([small], ingestEnv(fake, clean))).code).toBe(0);
+    const cleanChunks = (await readChunks(clean))!;
+    const cleanDocs = bySource(cleanChunks);
+    expect(cleanDocs.size).toBe(400);
+
+    const uri = path.join(root, "db");
+    fake.set({ latencyMs: 40 });
+    const running = startIngest([small], ingestEnv(fake, uri, { EMBED_BATCH_SIZE: "8", NIM_CONCURRENCY: "2" }));
+    const watcher = await openLanceStore({ uri });
+    try {
+      await waitFor(async () => {
+        if (running.child.exitCode !== null) throw new Error(`the run ended before it could be stopped:\n${running.stdout}${running.stderr}`);
+        const collection = await watcher.openCollection("default", { embedModel: E5.id, dims: E5.dims, create: false }).catch(() => undefined);
+        return collection ? (await collection.listDocuments()).length >= 20 : false;
+      }, "20 documents in the store");
+    } finally {
+      await watcher.close();
+    }
+    running.child.kill("SIGKILL");
+    expect((await running.done).signal).toBe("SIGKILL");
+
+    const partial = await readChunks(uri);
+    const present = bySource(partial);
+    expect(present.size).toBeGreaterThanOrEqual(20);
+    expect(present.size).toBeLessThan(400);
+    expectWholeDocuments(partial, cleanDocs);
+
+    fake.set({ latencyMs: 0 });
+    fake.reset();
+    const resumed = await runIngest([small], ingestEnv(fake, uri));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(parseSummary(resumed.stdout)).toMatchObject({ ingested: 400 - present.size, unchanged: present.size, failed: 0 });
+    expect(content(await readChunks(uri))).toEqual(content(cleanChunks));
+
+    // A third run finds nothing to do and asks the provider for nothing.
+    fake.reset();
+    const again = await runIngest([small], ingestEnv(fake, uri));
+    expect(parseSummary(again.stdout)).toMatchObject({ ingested: 0, unchanged: 400, failed: 0 });
+    expect(embeddingRequests(fake)).toHaveLength(0);
+  }, 120_000);
 
   it("SIGINT stops the run with exit 130, writes only whole documents and releases the lock", async () => {
     const uri = path.join(await scratch("ingest-sigint"), "db");

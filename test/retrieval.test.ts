@@ -153,7 +153,7 @@ describe("search over XQuAD articles in English and Chinese", () => {
         relativeOverRrf: true,
       });
     }
-  });
+  }, 90_000); // hundreds of searches: slow on a busy machine
 });
 
 describe("the vector index", () => {

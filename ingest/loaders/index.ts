@@ -2,4 +2,6 @@ export { cleanPdfText, isCjk, normalizeText } from "./clean-text.js";
 export { decodeText } from "./decode-text.js";
 export { detectFormat, loadDocument, type LoadOptions } from "./load-document.js";
 export { LoadError, type LoadFailure } from "./load-error.js";
-export type { DocumentFormat, LoadedDocument, LoadedSection } from "./types.js";
+export { OCR_HEADING } from "./load-pdf.js";
+export { ANNOTATIONS_HEADING, FORM_FIELDS_HEADING } from "./pdf-annotations.js";
+export type { DocumentFormat, LoadedDocument, LoadedSection, PageOcr, PdfDocument } from "./types.js";

@@ -3,7 +3,7 @@ import { loadHtml } from "./load-html.js";
 import { loadMarkdown } from "./load-markdown.js";
 import { loadPdf } from "./load-pdf.js";
 import { loadText } from "./load-text.js";
-import type { DocumentFormat, LoadedDocument } from "./types.js";
+import type { DocumentFormat, LoadedDocument, PageOcr } from "./types.js";
 
 const FORMATS: Record<string, DocumentFormat> = {
   ".pdf": "pdf",
@@ -18,6 +18,8 @@ const FORMATS: Record<string, DocumentFormat> = {
 export interface LoadOptions {
   /** Time limit for parsing one PDF, in milliseconds. @default 60_000 */
   timeoutMs?: number;
+  /** Reads PDF pages that have no text layer (default: none, such pages are skipped). */
+  ocr?: PageOcr | undefined;
 }
 
 /** The format a file name's extension (case-insensitive) stands for, or undefined. */
@@ -45,7 +47,7 @@ export async function loadDocument(bytes: Uint8Array, name: string, options: Loa
 
   const document =
     format === "pdf"
-      ? await loadPdf(bytes, fileName, timeoutMs)
+      ? await loadPdf(bytes, fileName, timeoutMs, options.ocr)
       : format === "markdown"
         ? loadMarkdown(bytes, fileName)
         : format === "html"

@@ -1,6 +1,6 @@
 import { AppError } from "../../src/errors.js";
 
-export type LoadFailure = "unsupported" | "encrypted" | "no_text" | "corrupt" | "undecodable" | "empty" | "timeout";
+export type LoadFailure = "unsupported" | "encrypted" | "no_text" | "corrupt" | "undecodable" | "empty" | "timeout" | "ocr_failed";
 
 const CODES: Record<LoadFailure, string> = {
   unsupported: "unsupported_type",
@@ -10,6 +10,7 @@ const CODES: Record<LoadFailure, string> = {
   undecodable: "undecodable_text",
   empty: "empty_document",
   timeout: "load_timeout",
+  ocr_failed: "ocr_failed",
 };
 
 /** A document that cannot be ingested: 415 for a type we do not read, 422 for a file we cannot use. */

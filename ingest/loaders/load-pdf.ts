@@ -1,31 +1,36 @@
 import { getResolvedPDFJS } from "unpdf";
 import { cleanPdfText } from "./clean-text.js";
 import { LoadError } from "./load-error.js";
-import type { LoadedDocument, LoadedSection } from "./types.js";
+import { pageNotes } from "./pdf-annotations.js";
+import type { LoadedDocument, LoadedSection, PageOcr, PdfDocument } from "./types.js";
 
 type PDFJS = Awaited<ReturnType<typeof getResolvedPDFJS>>;
 type LoadingTask = ReturnType<PDFJS["getDocument"]>;
-type PdfDocument = Awaited<LoadingTask["promise"]>;
 type PdfPage = Awaited<ReturnType<PdfDocument["getPage"]>>;
 
+/** Heading of text read from a page image, so that citations say where it came from. */
+export const OCR_HEADING = "Page image (OCR)";
+
 /**
- * A PDF, one section per page (`page` is 1-based). Title: the Info dictionary's
- * Title, else XMP dc:title, else the file name. Fails with LoadError: `encrypted`
- * (password required), `corrupt` (pdf.js cannot parse it), `no_text` (no page has a
- * text layer: scanned or image-only), `timeout` (parsing took over `timeoutMs`).
+ * A PDF, one section per page (`page` is 1-based), plus the page's form-field values and
+ * FreeText annotations as sections of their own (pdf-annotations.ts), and, with `ocr`,
+ * the text read from pages that have no text layer (heading OCR_HEADING). Title: the
+ * Info dictionary's Title, else XMP dc:title, else the file name. Fails with LoadError:
+ * `encrypted` (password required), `corrupt` (pdf.js cannot parse it), `no_text` (no
+ * text on any page: scanned or image-only, and no OCR), `timeout` (over `timeoutMs`).
  *
  * pdf.js is driven directly rather than through unpdf's `extractText` so that the
  * loading task can be destroyed when the time limit is hit; the options are unpdf's
  * own defaults (`getDocumentProxy`), with warnings silenced.
  */
-export async function loadPdf(bytes: Uint8Array, name: string, timeoutMs: number): Promise<LoadedDocument> {
+export async function loadPdf(bytes: Uint8Array, name: string, timeoutMs: number, ocr?: PageOcr): Promise<LoadedDocument> {
   let task: LoadingTask | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const parse = (async () => {
     const { getDocument, VerbosityLevel } = await getResolvedPDFJS();
     // pdf.js may transfer (detach) the buffer it is given: hand it a copy, not the caller's bytes.
     task = getDocument({ data: bytes.slice(), isEvalSupported: false, useSystemFonts: true, verbosity: VerbosityLevel.ERRORS });
-    return await extractPdf(task, name);
+    return await extractPdf(task, name, ocr);
   })();
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new LoadError("timeout", `PDF took longer than ${timeoutMs} ms to load; try a smaller file`)), timeoutMs);
@@ -42,16 +47,32 @@ export async function loadPdf(bytes: Uint8Array, name: string, timeoutMs: number
   }
 }
 
-async function extractPdf(task: LoadingTask, name: string): Promise<LoadedDocument> {
+async function extractPdf(task: LoadingTask, name: string, ocr: PageOcr | undefined): Promise<LoadedDocument> {
   const pdf = await task.promise;
   const sections: LoadedSection[] = [];
+  // Reading a page's annotations costs as much as its text (a 10-Q's hundreds of links):
+  // they are read where they can matter, on every page of a form and on pages without text.
+  const hasForm = (await pdf.getFieldObjects().catch(() => null)) !== null;
   for (let page = 1; page <= pdf.numPages; page++) {
     if (task.destroyed) throw new Error("PDF loading was cancelled");
-    const text = cleanPdfText(await pageText(await pdf.getPage(page)));
+    const proxy = await pdf.getPage(page);
+    const text = cleanPdfText(await pageText(proxy));
     if (text) sections.push({ text, page });
+    for (const note of hasForm || !text ? await pageNotes(proxy) : []) {
+      const noteText = cleanPdfText(note.text);
+      if (noteText) sections.push({ text: noteText, page, heading: note.heading });
+    }
+    if (!text && ocr) {
+      const read = cleanPdfText(
+        await ocr.readPage(pdf, page).catch((error: unknown) => {
+          throw new LoadError("ocr_failed", `OCR of page ${page} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        }),
+      );
+      if (read) sections.push({ text: read, page, heading: OCR_HEADING });
+    }
   }
   if (sections.length === 0) {
-    throw new LoadError("no_text", "no extractable text (scanned? OCR is not supported)");
+    throw new LoadError("no_text", ocr ? "no text found: no page has a text layer, and OCR read nothing from the page images" : "no extractable text (scanned? set OCR_MODEL to read page images)");
   }
   return { format: "pdf", title: (await metadataTitle(pdf)) ?? name, pages: pdf.numPages, sections };
 }

@@ -1,4 +1,8 @@
 /** What every loader returns: plain text in sections, with where each came from. */
+import type { getDocumentProxy } from "unpdf";
+
+export type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
+
 export interface LoadedSection {
   text: string;
   /** 1-based page number (PDF only). */
@@ -16,3 +20,12 @@ export interface LoadedDocument {
 }
 
 export type DocumentFormat = LoadedDocument["format"];
+
+/**
+ * Reads the text of a PDF page that has no text layer from an image of it (OCR). Given
+ * to the loader by the runtime that can render pages (Node); absent, such pages stay
+ * unreadable and a PDF made only of them fails as `no_text`.
+ */
+export interface PageOcr {
+  readPage(pdf: PdfDocument, page: number): Promise<string>;
+}

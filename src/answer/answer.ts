@@ -82,6 +82,7 @@ export async function* answer(parts: AnswerParts, request: AnswerRequest): Async
     rerank: request.rerank,
     signal,
     requestId: request.requestId,
+    followUps: chat ? 1 : 0,
   });
   const passages = buildContext(retrieval.hits, { maxTokens: parts.contextTokens });
   yield {
@@ -107,6 +108,8 @@ export async function* answer(parts: AnswerParts, request: AnswerRequest): Async
     signal,
     maxQueueWaitMs: parts.maxQueueWaitMs,
     requestId: request.requestId,
+    // Retrieval's first provider call, when it made one, announced this call and holds its slot.
+    followUp: retrieval.mode !== "keyword" || retrieval.rerank !== undefined,
   };
   let text = "";
   let reasoning = "";

@@ -56,7 +56,7 @@ export function charsetOf(bytes: Uint8Array): "utf-8" | "utf-16le" | "utf-16be" 
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return "utf-16le";
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return "utf-16be";
   try {
-    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
     return "utf-8";
   } catch {
     return "gb18030";

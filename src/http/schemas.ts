@@ -36,6 +36,19 @@ export const askBody = z.strictObject({
 
 export const collectionQuery = z.object({ collection: collectionName });
 
+/**
+ * An upload's relative path (`a/README.md`), kept as its source so that two files of one
+ * name in different folders stay two documents: forward slashes, no `..`, not absolute.
+ */
+export const uploadSource = z
+  .string()
+  .min(1, "must not be empty")
+  .max(255, "at most 255 characters")
+  .refine((s) => !s.startsWith("/") && !/^[A-Za-z]:/.test(s), "must be a relative path")
+  .refine((s) => !s.includes("\\"), "must use forward slashes")
+  .refine((s) => !s.split("/").includes(".."), "must not contain `..`")
+  .refine((s) => !/[\u0000-\u001f]/.test(s), "must not contain control characters");
+
 export const documentPath = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/, "a document id: 32 hex characters") });
 
 export type SearchBody = z.infer<typeof searchBody>;

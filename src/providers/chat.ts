@@ -53,6 +53,8 @@ export interface ChatRequest {
   signal?: AbortSignal | undefined;
   /** See CallOptions.maxQueueWaitMs. */
   maxQueueWaitMs?: number | undefined;
+  /** See CallOptions.followUp: the answer call a retrieval announced. */
+  followUp?: boolean | undefined;
   /** See CallOptions.requestId. */
   requestId?: string | undefined;
 }
@@ -98,7 +100,7 @@ export function createChatModel(options: { transport: Transport; id: string; mod
     id: options.id,
     model,
     async complete(request) {
-      const result = await transport.postJson("/chat/completions", body(request, false), completionSchema, { signal: request.signal, maxQueueWaitMs: request.maxQueueWaitMs, requestId: request.requestId, model });
+      const result = await transport.postJson("/chat/completions", body(request, false), completionSchema, { signal: request.signal, maxQueueWaitMs: request.maxQueueWaitMs, requestId: request.requestId, followUp: request.followUp, model });
       const choice = result.choices[0]!;
       const split = splitThink(choice.message.content ?? "");
       const fieldReasoning = choice.message.reasoning_content ?? choice.message.reasoning ?? "";
@@ -110,7 +112,7 @@ export function createChatModel(options: { transport: Transport; id: string; mod
       };
     },
     async *stream(request) {
-      const response = await transport.postStream("/chat/completions", body(request, true), { signal: request.signal, maxQueueWaitMs: request.maxQueueWaitMs, requestId: request.requestId, model });
+      const response = await transport.postStream("/chat/completions", body(request, true), { signal: request.signal, maxQueueWaitMs: request.maxQueueWaitMs, requestId: request.requestId, followUp: request.followUp, model });
       let sawReasoningField = false;
       let finished = false;
       const splitter = createThinkSplitter({ holdUntilClose: () => !sawReasoningField && MAY_OMIT_OPEN_THINK.test(model) });

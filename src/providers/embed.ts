@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { EmbedModelProfile } from "./embed-models.js";
 import { ProviderError } from "./provider-error.js";
-import type { Transport } from "./transport.js";
+import type { CallOptions, Transport } from "./transport.js";
 
 /**
  * Embeddings over an OpenAI-compatible `/embeddings` endpoint, driven by the model's
@@ -34,13 +34,8 @@ export interface EmbedStats {
   batchSize: number;
 }
 
-export interface EmbedOptions {
-  signal?: AbortSignal | undefined;
-  /** See CallOptions.maxQueueWaitMs. */
-  maxQueueWaitMs?: number | undefined;
-  /** See CallOptions.requestId. */
-  requestId?: string | undefined;
-}
+/** See CallOptions: queue-wait budget, pacing lane, follow-up calls of the same request. */
+export type EmbedOptions = Pick<CallOptions, "signal" | "maxQueueWaitMs" | "lane" | "followUps" | "requestId">;
 
 export interface Embedder {
   readonly model: string;
@@ -112,7 +107,8 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
       while (start < texts.length) {
         const batch = prepare(texts.slice(start, start + batchSize), kind);
         try {
-          out.push(...(await embedBatch(batch, kind, call)));
+          // Follow-ups come after the whole embedding: announced with its first request only.
+          out.push(...(await embedBatch(batch, kind, out.length === 0 ? call : { ...call, followUps: undefined })));
         } catch (error) {
           // Max inputs per request is unpublished: learn it from the server's refusal.
           if (error instanceof ProviderError && error.kind === "batch_too_large" && batch.length > 1) {

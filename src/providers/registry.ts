@@ -4,6 +4,7 @@ import { type Logger, silentLogger } from "../logger.js";
 import { type ChatModel, createChatModel, listModels } from "./chat.js";
 import { type Embedder, createEmbedder } from "./embed.js";
 import { embedModelProfile } from "./embed-models.js";
+import { type ImageTextReader, NEMO_RETRIEVER_OCR, createImageTextReader } from "./ocr.js";
 import { createPacer } from "./pacing.js";
 import { ProviderError } from "./provider-error.js";
 import { configuredSecrets, createRedactor } from "./redact.js";
@@ -28,6 +29,8 @@ export interface Providers {
   readonly embedder: Embedder | undefined;
   /** Undefined unless RERANK_MODEL is set (and a key or self-hosted URL is there). */
   readonly reranker: Reranker | undefined;
+  /** Undefined unless OCR_MODEL is set (and a key or self-hosted URL is there). */
+  readonly ocr: ImageTextReader | undefined;
   /** Why `embedder` is undefined: the variables to set. */
   readonly embedderMissing: string | undefined;
   readonly defaultChatModel: string;
@@ -49,7 +52,12 @@ export interface CreateProvidersOptions {
   pollIntervalMs?: number;
   /** Shortest retry back-off (default 500); tests lower it. */
   baseDelayMs?: number;
+  /** An embedder the platform provides (Workers AI on a Worker), used instead of one built from the configuration. */
+  embedder?: Embedder;
 }
+
+/** NIM's hosted computer-vision APIs (NeMo Retriever OCR) live here, not under NIM_BASE_URL. */
+const HOSTED_OCR_URL = "https://ai.api.nvidia.com/v1";
 
 /** A model the caller named: the provider not knowing it is the caller's mistake (400 naming `model`), not a bad gateway. */
 function asCallerChoice(chat: ChatModel): ChatModel {
@@ -145,7 +153,9 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
     : providers.nim.configured
       ? providers.nim.transport
       : undefined;
-  if (embedTransport) {
+  if (options.embedder) {
+    embedder = options.embedder;
+  } else if (embedTransport) {
     embedder = createEmbedder({
       transport: embedTransport,
       profile,
@@ -176,6 +186,24 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
     });
   }
 
+  // OCR: hosted NIM (on NIM's queue) unless OCR_BASE_URL names a server of its own.
+  let ocr: ImageTextReader | undefined;
+  const ocrKey = config.OCR_API_KEY ?? config.NVIDIA_API_KEY;
+  if (config.OCR_MODEL && (config.OCR_BASE_URL || ocrKey)) {
+    const hosted = !config.OCR_BASE_URL;
+    ocr = createImageTextReader({
+      model: config.OCR_MODEL,
+      transport: createTransport({
+        ...common,
+        provider: hosted ? "NVIDIA NIM OCR" : "OCR server",
+        keyVariable: config.OCR_API_KEY ? "OCR_API_KEY" : "NVIDIA_API_KEY",
+        baseURL: config.OCR_BASE_URL ?? (config.OCR_MODEL === NEMO_RETRIEVER_OCR ? HOSTED_OCR_URL : config.NIM_BASE_URL),
+        apiKey: ocrKey,
+        pacer: hosted ? nimPacer : createPacer({ name: "ocr", rpm: config.EMBED_RPM, concurrency: config.EMBED_CONCURRENCY }),
+      }),
+    });
+  }
+
   const configuredChoices = () =>
     (Object.keys(providers) as ChatProvider[]).filter((p) => providers[p].configured).map((p) => `${p}:<model-id>`);
 
@@ -184,6 +212,7 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
   return {
     embedder,
     reranker,
+    ocr,
     embedderMissing,
     defaultChatModel: config.CHAT_MODEL.spec,
     chat(spec) {

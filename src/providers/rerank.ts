@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Transport } from "./transport.js";
+import type { CallOptions, Transport } from "./transport.js";
 
 /**
  * NIM reranking. Hosted: `POST https://ai.api.nvidia.com/v1/retrieval/nvidia/<model>/reranking`
@@ -9,7 +9,7 @@ import type { Transport } from "./transport.js";
 export interface Reranker {
   readonly model: string;
   /** Indexes of `passages`, best first, with the model's logit. */
-  rank(query: string, passages: string[], options?: { signal?: AbortSignal | undefined; maxQueueWaitMs?: number | undefined; requestId?: string | undefined }): Promise<{ index: number; logit: number }[]>;
+  rank(query: string, passages: string[], options?: Pick<CallOptions, "signal" | "maxQueueWaitMs" | "followUps" | "followUp" | "requestId">): Promise<{ index: number; logit: number }[]>;
 }
 
 const rankingSchema = z.object({

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { type Pacer, QueueFullError } from "./pacing.js";
+import { type Lane, type Pacer, QueueFullError } from "./pacing.js";
 import { ProviderError, classifyHttpFailure, redactProviderError } from "./provider-error.js";
 import { type Redactor, createRedactor } from "./redact.js";
 import { type RetryPolicy, defaultRetryPolicy, retryDelayMs, sleep } from "./retry.js";
@@ -56,6 +56,12 @@ export interface CallOptions {
   model?: string | undefined;
   /** Fail fast (kind `busy`, HTTP 429) instead of queueing longer than this for the provider's rate limit. */
   maxQueueWaitMs?: number | undefined;
+  /** Pacing lane: `interactive` (default) goes ahead of `batch` (ingest). */
+  lane?: Lane | undefined;
+  /** See ScheduleOptions.followUps. */
+  followUps?: number | undefined;
+  /** See ScheduleOptions.followUp. */
+  followUp?: boolean | undefined;
   /** The HTTP request this call serves: sent as `X-Request-Id`, so provider-side logs can be matched to ours. */
   requestId?: string | undefined;
 }
@@ -174,6 +180,8 @@ export function createTransport(options: TransportOptions): Transport {
     const { signal } = call;
     for (let n = 0; ; n++) {
       let delayMs = 0;
+      // A retry is the same request: its follow-ups are announced (and used) once.
+      const pacing = { signal, maxWaitMs: call.maxQueueWaitMs, lane: call.lane, ...(n === 0 ? { followUps: call.followUps, followUp: call.followUp } : {}) };
       const queuedAt = performance.now();
       try {
         return await pacer.schedule(async () => {
@@ -190,7 +198,7 @@ export function createTransport(options: TransportOptions): Transport {
             if (error instanceof ProviderError && error.kind === "rate_limit" && n < policy.maxRetries) pacer.pauseFor(delayMs);
             throw error;
           }
-        }, { signal, maxWaitMs: call.maxQueueWaitMs });
+        }, pacing);
       } catch (error) {
         if (error instanceof QueueFullError) {
           options.onAttempt?.({ provider, outcome: "busy", queueWaitMs: 0 });

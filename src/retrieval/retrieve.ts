@@ -32,6 +32,8 @@ export interface RetrieveOptions {
   requestId?: string | undefined;
   /** Fail fast with 429 rather than queue longer for the provider's rate limit. */
   maxQueueWaitMs?: number | undefined;
+  /** Provider calls the caller makes after retrieval (an answer's chat call): their slots are held from the first call on. */
+  followUps?: number | undefined;
 }
 
 export interface RerankReport {
@@ -49,6 +51,11 @@ export interface Retrieval {
 
 /** Candidates fetched for the reranker, per result kept. */
 const RERANK_POOL = 4;
+/**
+ * The deepest candidate list one search asks a store for, on every backend: Vectorize
+ * returns at most 100, and results agree across targets only if LanceDB is cut the same way.
+ */
+const MAX_POOL = 100;
 
 export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
   const { embedder, reranker } = options;
@@ -63,10 +70,12 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
   const collection = await openForSearch(store, options.collection, embedder);
   const useReranker = reranker && options.rerank !== false ? reranker : undefined;
   const maxTopK = store.capabilities.maxTopK;
-  const pool = useReranker ? Math.min(100, maxTopK, Math.max(options.topK * RERANK_POOL, 20)) : options.topK;
+  const pool = useReranker ? Math.min(MAX_POOL, maxTopK, Math.max(options.topK * RERANK_POOL, 20)) : options.topK;
   const call = { signal: options.signal, maxQueueWaitMs: options.maxQueueWaitMs, requestId: options.requestId };
+  // The first provider call announces the ones that follow it (reranking, the caller's answer).
+  const followUps = (options.followUps ?? 0) + (useReranker ? 1 : 0);
 
-  const vector = mode === "keyword" ? undefined : (await embedder!.embed([options.query], "query", call))[0]!;
+  const vector = mode === "keyword" ? undefined : (await embedder!.embed([options.query], "query", { ...call, followUps }))[0]!;
   const search = (topK: number): Promise<SearchHit[]> =>
     mode === "keyword"
       ? collection.keywordSearch(options.query, { topK })
@@ -77,7 +86,7 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
   if (!useReranker || hits.length === 0) return { hits: hits.slice(0, options.topK), mode };
 
   try {
-    const ranking = await useReranker.rank(options.query, hits.map((h) => h.text), call);
+    const ranking = await useReranker.rank(options.query, hits.map((h) => h.text), vector ? { ...call, followUp: true } : { ...call, followUps: followUps - 1 });
     const reranked = ranking.slice(0, options.topK).map((r) => ({ ...hits[r.index]!, score: r.logit }));
     return { hits: reranked, mode, rerank: { model: useReranker.model, applied: true } };
   } catch (error) {
@@ -91,10 +100,11 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
 /**
  * Vector and keyword candidates, fused. A fixed floor on the candidate lists keeps a small
  * top-k result the prefix of a larger one: relative fusion's scores depend on how deep
- * each list goes. The pool is capped by the store's largest top-k.
+ * each list goes. The pool is capped at MAX_POOL (and the store's largest top-k), the same
+ * on every backend.
  */
 export async function hybridSearch(collection: Collection, text: string, vector: Float32Array | number[], options: { topK: number; maxTopK: number; fusion: FusionMethod }): Promise<SearchHit[]> {
-  const pool = { topK: Math.min(options.maxTopK, Math.max(options.topK * 3, 60)) };
+  const pool = { topK: Math.min(MAX_POOL, options.maxTopK, Math.max(options.topK * 3, 60)) };
   const [byVector, byKeyword] = await Promise.all([collection.vectorSearch(vector, pool), collection.keywordSearch(text, pool)]);
   return fuse([byVector, byKeyword], options.fusion, options.topK);
 }

@@ -5,6 +5,7 @@
  * like everything a Worker bundles, it imports nothing Node-only.
  */
 import { detectFormat, LoadError } from "../../ingest/loaders/index.js";
+import { type DocumentParser, createInlineParser } from "../../ingest/document-parser.js";
 import { ingestFiles } from "../../ingest/pipeline.js";
 import { ingestSettings } from "../../ingest/settings.js";
 import { answer } from "../answer/answer.js";
@@ -12,6 +13,7 @@ import type { BlobStore } from "../blobs/blob-store.js";
 import type { Config } from "../config.js";
 import { type Logger, silentLogger } from "../logger.js";
 import { embedModelProfile } from "../providers/embed-models.js";
+import type { ImageTextReader } from "../providers/ocr.js";
 import { type CreateProvidersOptions, createProviders } from "../providers/registry.js";
 import { retrieve } from "../retrieval/retrieve.js";
 import type { LeaseStore } from "../coordination/lease.js";
@@ -30,6 +32,11 @@ export interface CreateRuntimeOptions {
   blobs?: BlobStore;
   /** Provider transport settings (an injected fetch, shorter back-offs in tests). */
   providers?: Omit<CreateProvidersOptions, "logger" | "countTokens" | "onAttempt">;
+  /**
+   * Makes the parser ingest uses, given the OCR reader when OCR_MODEL is configured.
+   * Default: parsing in this thread, without OCR. Node injects a worker pool (node-runtime.ts).
+   */
+  createParser?: (ocr: ImageTextReader | undefined) => DocumentParser;
   /** Cross-process write leases (object storage); none on a local folder, where LanceDB's own commits suffice. */
   leases?: LeaseStore;
 }
@@ -43,6 +50,7 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
   const store = applyStoreRoles(options.store, { upkeep: config.UPKEEP === "on", leases: options.leases && { store: options.leases, ttlMs: config.LEASE_TTL_MS }, onUpkeep: metrics.upkeep });
   const settings = ingestSettings(embedModelProfile(config.EMBED_MODEL));
   const providers = createProviders(config, { ...options.providers, logger, countTokens: settings.countTokens, onAttempt: metrics.providerAttempt });
+  const parser = options.createParser ? options.createParser(providers.ocr) : createInlineParser(settings.chunkOptions);
   const retrievalParts = {
     store,
     embedder: providers.embedder,
@@ -54,11 +62,12 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
 
   const ingest: IngestService = {
     dims: settings.dims,
+    settingsKey: settings.settingsKey,
     assertSupported(name) {
       if (!name || !detectFormat(name)) throw new LoadError("unsupported", `Unsupported file type "${name}": askdocs reads ${SUPPORTED}.`);
     },
     async ingest(collectionName, collection, files, run = {}) {
-      const report = await ingestFiles(files, { ...run, collectionName, collection, embedder: providers.embedder, chunkOptions: settings.chunkOptions, settingsKey: settings.settingsKey, blobs: options.blobs });
+      const report = await ingestFiles(files, { ...run, collectionName, collection, embedder: providers.embedder, chunkOptions: settings.chunkOptions, settingsKey: settings.settingsKey, blobs: options.blobs, parser });
       metrics.ingested(report);
       return report;
     },
@@ -79,6 +88,9 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
       return retrieval;
     },
     answer: (request) => answer({ ...retrievalParts, providers, contextTokens: config.CONTEXT_TOKENS }, request),
-    close: () => store.close(),
+    close: async () => {
+      await parser.close();
+      await store.close();
+    },
   };
 }

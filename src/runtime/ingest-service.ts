@@ -58,6 +58,8 @@ export interface IngestRunOptions {
 export interface IngestService {
   /** Vector size of the configured embedding model, for collections created before any vector exists. */
   readonly dims: number;
+  /** Names the chunk settings mixed into every content hash (ingest/identity.ts `contentHash`). */
+  readonly settingsKey: string;
   /** Throws a 415 LoadError naming the supported types when askdocs cannot read `name`. */
   assertSupported(name: string): void;
   /**

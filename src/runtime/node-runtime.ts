@@ -3,8 +3,10 @@
  * options from the AWS variables) under the runtime factory, plus cross-host write
  * leases on object storage; documents' originals in a folder beside a local database, or
  * in the bucket beside object-store tables. Used by the server (src/node.ts) and the
- * commands (ingest, eval).
+ * commands (ingest, eval). A pool of worker threads parses (and renders pages for OCR)
+ * off the main thread.
  */
+import { createParsePool } from "../../ingest/node/parse-pool.js";
 import type { Config } from "../config.js";
 import { openLeaseStore } from "./node-leases.js";
 import type { Logger } from "../logger.js";
@@ -27,5 +29,12 @@ export async function openNodeRuntime(config: Config, options: { logger?: Logger
   const leases = openLeaseStore(config, location, options.logger ?? silentLogger);
   // Never a folder named after a URI: originals go to a folder beside a local database, to the bucket beside object-store tables.
   const blobs = location.kind === "local" ? createFolderBlobStore(blobFolderFor(location.path)) : createS3BlobStore(s3Objects(config, location.bucket, location.prefix));
-  return createRuntime({ config, store, blobs, ...options, ...(leases ? { leases } : {}) });
+  return createRuntime({
+    config,
+    store,
+    blobs,
+    ...options,
+    ...(leases ? { leases } : {}),
+    createParser: (ocr) => createParsePool({ embedModel: config.EMBED_MODEL, readImage: ocr && ((dataUrl) => ocr.read(dataUrl)) }),
+  });
 }

@@ -41,6 +41,6 @@ export interface Runtime {
   search(request: SearchRequest): Promise<Retrieval>;
   /** See src/answer/answer.ts: events from retrieval to `done` or `error`. */
   answer(request: AnswerRequest): AsyncGenerator<AnswerEvent, void, undefined>;
-  /** Closes the store. */
+  /** Closes the store, and the parser's worker threads on Node. */
   close(): Promise<void>;
 }

@@ -1,127 +1,135 @@
 /**
- * Ingest benchmark (a plain script, not a vitest suite):
+ * Ingest benchmark (a plain script, not a vitest suite), issue 9:
  *
- *   npm run bench:ingest [-- --latency 150 --rpm 120 --runs 3 --batch 32 --pdfs DIR]
+ *   npm run bench:ingest [-- --only small,provider,parse,ask --runs 3 --latency 150 --rpm 120 --batch 4 --no-baseline]
  *
- * Ingests `--pdfs` (default ../shared/data/long-pdfs: ten SEC 10-Q reports, too large for
- * test/fixtures; without them it says what to do and exits 1) and the XQuAD articles
- * (English and Chinese, each written as a Markdown document) through `runIngest`, the
- * code behind `npm run ingest`, against the fake NIM started in this process with
- * `--latency` ms per request and a `--rpm` limit, with NIM_RPM set to the same limit.
- * Prints: PDF parsing speed alone (median of `--runs`), chunks/s end to end, embedding
- * requests per minute as a share of the limit (target >= 90%), retries, peak RSS.
- * `--batch` sets EMBED_BATCH_SIZE (default: the configured default); a small one makes
- * the run outlast a minute, so the fake's sliding-window limit is really tested.
+ * - small: a corpus of 1,500+ small English and Chinese files (the QA sets cut into
+ *   pieces) plus the ten long 10-Q PDFs, ingested by askdocs (`npm run ingest`, in a child
+ *   process) and by LangChain.js's default pipeline (installed on demand into its own
+ *   folder, see ingest/langchain-baseline.ts), both against an instant fake provider.
+ *   Wall time and peak RSS (targets: askdocs <= the baseline; <= 600 MB).
+ * - provider: embedding requests per minute against a fake at `--latency` ms that
+ *   enforces `--rpm` (target >= 95% of the limit, zero 429s, zero lost chunks).
+ * - parse: PDF pages/s, the worker pool against one thread (target >= 1.7x on 2 cores).
+ * - ask: ask overhead with NIM_RPM=40, idle and during a ~1,000-chunk upload (target
+ *   <= 50 ms idle), and /health p99 while a 500-page PDF uploads (target <= 50 ms).
+ *
+ * Reads the long PDFs from `--pdfs DIR` (default ../shared/data/long-pdfs, too large for
+ * test/fixtures; without them it says what to do and exits 1) and the QA sets from
+ * ../shared/data/qa, else test/fixtures/qa. Prints medians.
  */
 import { existsSync } from "node:fs";
-import { readFile, readdir, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { runIngest } from "../../ingest/command.js";
-import { loadConfig } from "../../src/config.js";
-import { loadDocument } from "../../ingest/loaders/index.js";
 import { startFakeProvider } from "../fake-provider/index.js";
-import { tempDir, writeXquadArticles } from "../helpers/ingest-data.js";
+import { FIXTURES, tempDir } from "../helpers/ingest-data.js";
+import { measureAskUnderLoad } from "./ingest/ask-under-load.js";
+import { writeSmallFilesCorpus } from "./ingest/corpus.js";
+import { BASELINE_DIR, ensureBaseline, runBaseline } from "./ingest/langchain-baseline.js";
+import { measureParsing, median } from "./ingest/parse-speed.js";
+import { measureProviderBound } from "./ingest/provider-bound.js";
+import { runAskdocsIngest } from "./ingest/small-files.js";
 
 const { values } = parseArgs({
   options: {
+    only: { type: "string", default: "small,provider,parse,ask" },
+    runs: { type: "string", default: "3" },
     latency: { type: "string", default: "150" },
     rpm: { type: "string", default: "120" },
-    runs: { type: "string", default: "3" },
-    batch: { type: "string" },
+    batch: { type: "string", default: "4" },
+    "no-baseline": { type: "boolean", default: false },
     pdfs: { type: "string", default: fileURLToPath(new URL("../../../shared/data/long-pdfs/", import.meta.url)) },
   },
 });
-const latencyMs = Number(values.latency);
-const rpm = Number(values.rpm);
-const runs = Number(values.runs);
-for (const [name, value] of [["--latency", latencyMs], ["--rpm", rpm], ["--runs", runs]] as const) {
-  if (!Number.isInteger(value) || value < (name === "--latency" ? 0 : 1)) throw new TypeError(`Expected \`${name}\` to be a whole number, got \`${value}\``);
+const sections = new Set(values.only.split(","));
+const numbers = { runs: Number(values.runs), latency: Number(values.latency), rpm: Number(values.rpm), batch: Number(values.batch) };
+for (const [name, value] of Object.entries(numbers)) {
+  if (!Number.isInteger(value) || value < (name === "latency" ? 0 : 1)) throw new TypeError(`Expected \`--${name}\` to be a whole number, got \`${value}\``);
 }
-
-const LONG_PDFS = path.resolve(values.pdfs);
-if (!existsSync(LONG_PDFS)) {
+const PDFS = path.resolve(values.pdfs);
+if (!existsSync(PDFS)) {
   console.error(
-    `bench:ingest: no folder ${LONG_PDFS}. It reads long PDFs from askdocs' shared data set (../shared/data/long-pdfs, ten SEC 10-Qs, ` +
+    `bench:ingest: no folder ${PDFS}. It reads long PDFs from askdocs' shared data set (../shared/data/long-pdfs, ten SEC 10-Qs, ` +
       "not in the repo for their size): put that set beside the checkout, or pass --pdfs DIR with a folder of PDFs of your own. Nothing was measured.",
   );
   process.exit(1);
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const SHARED_QA = fileURLToPath(new URL("../../../shared/data/qa/", import.meta.url));
+const QA = existsSync(SHARED_QA) ? SHARED_QA : path.join(FIXTURES, "qa");
 
+const mb = (bytes: number | undefined) => (bytes === undefined ? "n/a" : `${(bytes / 1024 / 1024).toFixed(0)} MB`);
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const list = (xs: number[], digits = 0) => xs.map((x) => x.toFixed(digits)).join(", ");
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const rows: [string, string][] = [];
 const root = await tempDir("bench-ingest");
-const fake = await startFakeProvider({ flavor: "nim", latencyMs, rpmLimit: rpm });
+
 try {
-  const articles = path.join(root, "xquad");
-  const written = [...(await writeXquadArticles(articles, "en")), ...(await writeXquadArticles(articles, "zh"))];
-  const pdfNames = (await readdir(LONG_PDFS)).filter((name) => name.endsWith(".pdf")).sort();
-
-  // 1. End to end, first, so that peak RSS is the ingest's (plus this script and the fake).
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
-  let output = "";
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    output += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
-    return true;
-  }) as typeof process.stdout.write;
-  const env = {
-    NVIDIA_API_KEY: "test-key",
-    NIM_BASE_URL: fake.url,
-    NVCF_STATUS_URL: fake.statusUrl,
-    NIM_RPM: String(rpm),
-    LANCEDB_URI: path.join(root, "db"),
-    ...(values.batch === undefined ? {} : { EMBED_BATCH_SIZE: values.batch }),
-  };
-  const batchSize = loadConfig(env).EMBED_BATCH_SIZE;
-  const started = performance.now();
-  let code: number;
-  try {
-    code = await runIngest([LONG_PDFS, articles], env);
-  } finally {
-    process.stdout.write = write;
-    clearInterval(sampler);
-  }
-  const elapsedS = (performance.now() - started) / 1000;
-  const maxRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
-  if (code !== 0) throw new Error(`ingest exited ${code}:\n${output}`);
-  const summary = /chunks: (\d+) written · embedding requests: (\d+) · retries: (\d+)/.exec(output);
-  if (!summary) throw new Error(`no summary in the ingest output:\n${output}`);
-  const [chunks, requests, retries] = summary.slice(1).map(Number) as [number, number, number];
-
-  const embeds = fake.requests.filter((r) => r.path.endsWith("/embeddings"));
-  const accepted = embeds.filter((r) => r.status === 200);
-  const limited = embeds.filter((r) => r.status === 429).length;
-  // Steady-state rate: intervals between the first and last accepted request.
-  const spanMs = accepted.length > 1 ? accepted.at(-1)!.at - accepted[0]!.at : Number.NaN;
-  const perMinute = ((accepted.length - 1) / spanMs) * 60_000;
-
-  // 2. PDF parsing alone: loadDocument over every long PDF, bytes already in memory.
-  const pdfs = await Promise.all(pdfNames.map(async (name) => ({ name, bytes: new Uint8Array(await readFile(path.join(LONG_PDFS, name))) })));
-  const rates: number[] = [];
-  let pages = 0;
-  for (let run = 0; run < runs; run++) {
-    pages = 0;
-    const t0 = performance.now();
-    // pdf.js may detach the buffer it is given: parse a copy each run.
-    for (const pdf of pdfs) pages += (await loadDocument(pdf.bytes.slice(), pdf.name)).pages ?? 0;
-    rates.push(pages / ((performance.now() - t0) / 1000));
+  if (sections.has("small")) {
+    const corpus = path.join(root, "small");
+    const made = await writeSmallFilesCorpus(corpus, { minFiles: 1700, qaDir: QA, pdfDir: PDFS });
+    rows.push(["small: corpus", `${made.files} files (${made.smallFiles} small .md/.txt pieces of the en/zh QA sets + ${made.pdfs} long PDFs)`]);
+    const fake = await startFakeProvider({ flavor: "nim" });
+    try {
+      const askdocs = [];
+      for (let run = 0; run < numbers.runs; run++) askdocs.push(await runAskdocsIngest(fake, corpus, root, run));
+      const wall = median(askdocs.map((r) => r.wallMs));
+      rows.push(["small: askdocs", `${s(wall)} wall (median of ${numbers.runs}: ${askdocs.map((r) => s(r.wallMs)).join(", ")}), ${askdocs[0]!.chunks} chunks, peak RSS ${mb(median(askdocs.map((r) => r.peakRss ?? 0)))}`]);
+      if (!values["no-baseline"]) {
+        try {
+          const t0 = performance.now();
+          await ensureBaseline();
+          const install = performance.now() - t0;
+          const baseline = [];
+          for (let run = 0; run < numbers.runs; run++) baseline.push(await runBaseline(corpus, path.join(root, `langchain-db-${run}`), fake.url));
+          const base = median(baseline.map((r) => r.wallMs));
+          rows.push([
+            "small: LangChain.js",
+            `${s(base)} wall (median of ${numbers.runs}: ${baseline.map((r) => s(r.wallMs)).join(", ")}), ${baseline[0]!.chunks} chunks, peak RSS ${mb(median(baseline.map((r) => r.peakRss ?? 0)))} (install ${s(install)}, ${BASELINE_DIR})`,
+          ]);
+          rows.push(["small: ratio", `askdocs / LangChain.js = ${(wall / base).toFixed(2)} (target <= 1)`]);
+        } catch (error) {
+          rows.push(["small: LangChain.js", `not measured: ${(error as Error).message.split("\n")[0]}`]);
+        }
+      }
+    } finally {
+      await fake.close();
+    }
   }
 
-  const rows: [string, string][] = [
-    ["corpus", `${pdfNames.length} long PDFs (${pages} pages) + ${written.length} XQuAD articles (en + zh)`],
-    ["PDF parsing alone", `${median(rates).toFixed(1)} pages/s (median of ${runs}: ${rates.map((r) => r.toFixed(1)).join(", ")})`],
-    ["end to end", `${(chunks / elapsedS).toFixed(1)} chunks/s (${chunks} chunks in ${elapsedS.toFixed(1)} s; ceiling ${rpm} rpm × ${batchSize} inputs = ${((rpm * batchSize) / 60).toFixed(1)})`],
-    ["embedding requests", `${requests} sent, ${accepted.length} accepted, ${perMinute.toFixed(1)}/min = ${((100 * perMinute) / rpm).toFixed(0)}% of ${rpm} rpm (target >= 90%)`],
-    ["retries", `${retries} (429s from the fake: ${limited})`],
-    ["peak RSS", `${mb(maxRss)} (this process, fake provider included)`],
-  ];
+  if (sections.has("provider")) {
+    const r = await measureProviderBound(root, { latencyMs: numbers.latency, rpm: numbers.rpm, batch: numbers.batch, pdfs: PDFS });
+    rows.push(["provider: run", `${r.chunks} chunks in ${r.requests} requests over ${s(r.elapsedS * 1000)}, fake at ${numbers.latency} ms enforcing ${numbers.rpm} rpm, EMBED_BATCH_SIZE=${numbers.batch}`]);
+    rows.push(["provider: rate", `${r.perMinute.toFixed(1)} requests/min over ${r.minutes} whole minutes = ${((100 * r.perMinute) / numbers.rpm).toFixed(1)}% of ${numbers.rpm} (target >= 95%)`]);
+    rows.push(["provider: losses", `429s: ${r.limited}; chunks stored ${r.stored} of ${r.chunks}`]);
+  }
+
+  if (sections.has("parse")) {
+    const r = await measureParsing(PDFS, numbers.runs);
+    const one = median(r.oneThread);
+    const pool = median(r.pool);
+    rows.push(["parse: one thread", `${one.toFixed(1)} pages/s (${r.pages} pages; runs: ${list(r.oneThread, 1)})`]);
+    rows.push(["parse: pool", `${pool.toFixed(1)} pages/s with ${r.poolSize} workers (runs: ${list(r.pool, 1)}) = ${(pool / one).toFixed(2)}x (target >= 1.7x on 2 cores)`]);
+  }
+
+  if (sections.has("ask")) {
+    const r = await measureAskUnderLoad(root, { latencyMs: 100, asks: 5 });
+    rows.push(["ask: idle overhead", `${median(r.idleOverheadMs).toFixed(0)} ms median beyond the fake's 2 x 100 ms (asks: ${list(r.idleOverheadMs)}; target <= 50 ms)`]);
+    rows.push([
+      "ask: during upload",
+      `${median(r.loadedOverheadMs).toFixed(0)} ms median overhead (asks: ${list(r.loadedOverheadMs)}), ${r.answeredMidUpload} of ${r.loadedOverheadMs.length} answered before the ${r.uploadChunks}-chunk upload finished`,
+    ]);
+    rows.push([
+      "ask: /health",
+      `p99 ${percentile(r.healthMs, 99).toFixed(1)} ms, median ${median(r.healthMs).toFixed(1)} ms over ${r.healthMs.length} polls while a ${r.pdfPages}-page PDF uploaded (target p99 <= 50 ms)`,
+    ]);
+  }
+
   const width = Math.max(...rows.map(([k]) => k.length));
-  console.log(`\naskdocs ingest benchmark: fake NIM with ${latencyMs} ms latency and a ${rpm} rpm limit, NIM_RPM=${rpm}, Node ${process.version}`);
+  console.log(`\naskdocs ingest benchmark (Node ${process.version}, ${(await import("node:os")).availableParallelism()} cores available)`);
   for (const [key, value] of rows) console.log(`  ${key.padEnd(width)}  ${value}`);
 } finally {
-  await fake.close();
   await rm(root, { recursive: true, force: true });
 }

@@ -14,7 +14,7 @@ interface Queued {
   remaining: number;
 }
 
-const ROUTES: FaultRoute[] = ["embeddings", "chat", "models", "ranking", "any"];
+const ROUTES: FaultRoute[] = ["embeddings", "chat", "models", "ranking", "ocr", "any"];
 
 export class FaultQueue {
   #queue: Queued[] = [];

@@ -7,6 +7,7 @@ import { badRequest, notFound, rateLimited, unauthorized } from "./errors.js";
 import { FaultQueue, faultReply, withStreamError, type ApiRoute } from "./faults.js";
 import { listModels } from "./models.js";
 import { resolveOptions } from "./options.js";
+import { ocr } from "./ocr.js";
 import { ranking } from "./ranking.js";
 import { httpReply, type FakeProvider, type FakeProviderOptions, type Flavor, type RecordedRequest, type Reply } from "./types.js";
 import { parseBody, pause, readBody, redactHeaders, send, type ParsedBody } from "./wire.js";
@@ -70,6 +71,14 @@ export async function startFakeProvider(options: FakeProviderOptions & { port?: 
       counted: true,
       flavors: ["nim", "openai"],
       handle: (body, [model]) => ranking(body, settings, model),
+    },
+    {
+      method: "POST",
+      pattern: /^\/v1\/cv\/nvidia\/nemoretriever-ocr-v1$/,
+      fault: "ocr",
+      counted: true,
+      flavors: ["nim"],
+      handle: (body) => ocr(body, settings),
     },
     { method: "GET", pattern: new RegExp(`^${STATUS_PATH}/([^/]+)$`), handle: (_body, [id]) => poll(id ?? "") },
   ];

@@ -43,7 +43,7 @@ export interface FakeProvider {
 }
 
 /** "any" matches the four API routes; status polls and unknown paths never take faults. */
-export type FaultRoute = "embeddings" | "chat" | "models" | "ranking" | "any";
+export type FaultRoute = "embeddings" | "chat" | "models" | "ranking" | "ocr" | "any";
 
 export interface RecordedRequest {
   method: string;

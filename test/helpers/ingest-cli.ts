@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { envSchema } from "../../src/config.js";
 import type { FakeProvider } from "../fake-provider/index.js";
 
@@ -47,10 +48,14 @@ export function ingestEnv(fake: FakeProvider, lancedbUri: string, extra: Record<
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-/** `detached`: the run leads its own process group, so a test can kill the whole group (`process.kill(-pid)`). */
-export function startIngest(args: string[], env: Record<string, string>, timeoutMs = 90_000, options: { detached?: boolean } = {}): RunningIngest {
+/**
+ * `detached`: the run leads its own process group, so a test can kill the whole group (`process.kill(-pid)`).
+ * `cwd` other than the repository: tsx and the command by absolute path (`--remote` sources are relative to it).
+ */
+export function startIngest(args: string[], env: Record<string, string>, timeoutMs = 90_000, options: { detached?: boolean; cwd?: string } = {}): RunningIngest {
   const started = Date.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "ingest/command.ts", ...args], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: options.detached ?? false });
+  const tsx = pathToFileURL(path.join(REPO_ROOT, "node_modules/tsx/dist/loader.mjs")).href;
+  const child = spawn(process.execPath, ["--import", tsx, path.join(REPO_ROOT, "ingest/command.ts"), ...args], { cwd: options.cwd ?? REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: options.detached ?? false });
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (text: string) => (stdout += text));
@@ -82,8 +87,8 @@ export function startIngest(args: string[], env: Record<string, string>, timeout
   };
 }
 
-export function runIngest(args: string[], env: Record<string, string>, timeoutMs?: number): Promise<IngestRun> {
-  return startIngest(args, env, timeoutMs).done;
+export function runIngest(args: string[], env: Record<string, string>, timeoutMs?: number, cwd?: string): Promise<IngestRun> {
+  return startIngest(args, env, timeoutMs, { cwd }).done;
 }
 
 export interface Summary {

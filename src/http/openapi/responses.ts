@@ -47,6 +47,7 @@ export const collectionsResponse = z.strictObject({
 
 export const documentsResponse = z.strictObject({
   collection: z.string(),
+  chunk_settings: z.string().describe("The chunking settings key: with it a client computes content hashes and uploads only changed files"),
   data: z.array(
     z.strictObject({
       document_id: z.string(),

@@ -1,7 +1,8 @@
 /**
  * `POST /v1/documents` runs one uploaded file through the same pipeline as the ingest
- * command (re-uploading a name replaces that document), which keeps the original in the
- * blob store; `GET` lists, `GET …/:id/source` serves the original, `DELETE` removes both.
+ * command (re-uploading a source replaces that document; `source`, a relative path, is
+ * optional: the file's base name otherwise), which keeps the original in the blob store;
+ * `GET` lists, `GET …/:id/source` serves the original, `DELETE` removes both.
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -12,7 +13,7 @@ import { uploadName } from "../../source-name.js";
 import type { Collection } from "../../store/vector-store.js";
 import { readUploadForm } from "../multipart.js";
 import { presentDocument } from "../present.js";
-import { collectionName, collectionQuery, documentPath } from "../schemas.js";
+import { collectionName, collectionQuery, documentPath, uploadSource } from "../schemas.js";
 import { pathParams, queryParams } from "../validate.js";
 
 /** Uploads come one by one: index upkeep waits for a quiet moment instead of running per file. */
@@ -53,7 +54,9 @@ export function documentRoutes(deps: Runtime) {
       if (!(file instanceof File)) throw new InvalidRequestError("Missing file: send it in the multipart field `file`.", [{ path: "file", message: "required" }]);
       const collection = collectionName.safeParse(form.collection === "" ? undefined : form.collection);
       if (!collection.success) throw new InvalidRequestError(`Invalid collection: ${collection.error.issues[0]!.message}`, [{ path: "collection", message: collection.error.issues[0]!.message }]);
-      const name = uploadName(file.name);
+      const source = typeof form.source === "string" && form.source !== "" ? uploadSource.safeParse(form.source) : undefined;
+      if (source && !source.success) throw new InvalidRequestError(`Invalid source: ${source.error.issues[0]!.message}`, [{ path: "source", message: source.error.issues[0]!.message }]);
+      const name = source?.data ?? uploadName(file.name);
       deps.ingest.assertSupported(name);
       if (file.size > maxBytes) throw new AppError(413, "payload_too_large", `Upload too large: the limit is ${deps.config.MAX_UPLOAD_MB} MB (MAX_UPLOAD_MB).`);
       // Without an embedder the chunks are stored for keyword search, in a collection tagged
@@ -73,6 +76,8 @@ export function documentRoutes(deps: Runtime) {
     const originals = await Promise.all(docs.map((d) => deps.blobs?.head(collection, d.documentId)));
     return c.json({
       collection,
+      // With these settings a client computes content hashes itself (ingest/identity.ts) and uploads only changed files.
+      chunk_settings: deps.ingest.settingsKey,
       data: docs.map((d, i) => presentDocument(d, originals[i])),
     });
   });

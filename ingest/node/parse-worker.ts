@@ -1,0 +1,41 @@
+/**
+ * A parse-pool worker thread (Node): parses and chunks one file at a time with the same
+ * loaders and chunker as the main thread, and renders pages without a text layer for OCR,
+ * asking the main thread (which owns the provider's queue) to read each image.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { type EmbedModelId, embedModelProfile } from "../../src/providers/embed-models.js";
+import { parseFile } from "../document-parser.js";
+import { LoadError } from "../loaders/index.js";
+import { ingestSettings } from "../settings.js";
+import { createPageOcr } from "./page-ocr.js";
+import type { FromWorker, ToWorker } from "./parse-pool.js";
+
+const port = parentPort!;
+const { chunkOptions } = ingestSettings(embedModelProfile((workerData as { embedModel: EmbedModelId }).embedModel));
+const send = (message: FromWorker) => port.postMessage(message);
+const images = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void }>();
+let nextImage = 0;
+
+const ocr = createPageOcr(
+  (dataUrl) =>
+    new Promise((resolve, reject) => {
+      const id = nextImage++;
+      images.set(id, { resolve, reject });
+      send({ type: "read-image", id, dataUrl });
+    }),
+);
+
+port.on("message", (message: ToWorker) => {
+  if (message.type === "image-text") {
+    const waiting = images.get(message.id);
+    images.delete(message.id);
+    if (message.error === undefined) waiting?.resolve(message.text);
+    else waiting?.reject(new Error(message.error));
+    return;
+  }
+  parseFile(message.bytes, message.name, chunkOptions, { timeoutMs: message.timeoutMs, ocr: message.ocr ? ocr : undefined }).then(
+    (parsed) => send({ type: "done", parsed }),
+    (error: unknown) => send({ type: "failed", reason: error instanceof LoadError ? error.reason : undefined, message: error instanceof Error ? error.message : String(error) }),
+  );
+});
