@@ -1,19 +1,7 @@
 import type { EmbedModelProfile } from "../src/providers/embed-models.js";
 import { cleanPdfText, normalizeText } from "./loaders/clean-text.js";
 import type { LoadedDocument } from "./loaders/types.js";
-import {
-  CHAR,
-  type Level,
-  MAX_CHARS_PER_TOKEN,
-  PARAGRAPH,
-  type Range,
-  type SeparatorLevel,
-  WORD,
-  sizer,
-  splitChars,
-  splitRange,
-  suffixWithin,
-} from "./chunk-split.js";
+import { CHAR, type Level, MAX_CHARS_PER_TOKEN, PARAGRAPH, type Range, type SeparatorLevel, WORD, sizer, splitChars, splitRange, suffixWithin } from "./chunk-split.js";
 
 export interface Chunk {
   /** 0..n-1 in document order. */

@@ -78,10 +78,12 @@ export async function runIngest(argv: string[], env: Record<string, string | und
   const controller = new AbortController();
   // A lost lease means another process may write now: stop at the next file, keeping what is whole.
   const onLeaseLost = (reason: Error) => controller.abort(reason);
-  const release = dryRun ? undefined : await lockIngestRun(config, collectionName, logger, onLeaseLost).catch((error: unknown) => {
-    if (error instanceof CollectionBusyError) return error;
-    throw error;
-  });
+  const release = dryRun
+    ? undefined
+    : await lockIngestRun(config, collectionName, logger, onLeaseLost).catch((error: unknown) => {
+        if (error instanceof CollectionBusyError) return error;
+        throw error;
+      });
   if (release instanceof CollectionBusyError) {
     err.write(`${release.message}\n`);
     return 1;
@@ -98,9 +100,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
   process.once("SIGTERM", onSignal);
   const progress = createProgressReporter(err);
   try {
-    const collection: Collection | undefined = dryRun
-      ? await store.openCollection(collectionName, { ...model, create: false }).catch(() => undefined)
-      : await store.openCollection(collectionName, model);
+    const collection: Collection | undefined = dryRun ? await store.openCollection(collectionName, { ...model, create: false }).catch(() => undefined) : await store.openCollection(collectionName, model);
     const retriesBefore = providers.retries();
     const report = await rt.ingest.ingest(collectionName, collection, sourceFiles(found.files), {
       dryRun,
@@ -118,10 +118,19 @@ export async function runIngest(argv: string[], env: Record<string, string | und
       // Building a vector index can take minutes on a large collection: say so first.
       out.write("index upkeep: compacting and updating indexes…\n");
       const upkeep = await collection.upkeep();
-      out.write(`index upkeep: ${upkeep.createdIndexes.length ? `created ${upkeep.createdIndexes.join(", ")}; ` : ""}compacted ${upkeep.compactedFragments} fragments, removed ${upkeep.removedVersions} old versions in ${(upkeep.durationMs / 1000).toFixed(1)} s\n`);
+      out.write(
+        `index upkeep: ${upkeep.createdIndexes.length ? `created ${upkeep.createdIndexes.join(", ")}; ` : ""}compacted ${upkeep.compactedFragments} fragments, removed ${upkeep.removedVersions} old versions in ${(upkeep.durationMs / 1000).toFixed(1)} s\n`,
+      );
     }
     for (const p of pruned) out.write(`${dryRun ? "would prune" : "pruned"} ${p}\n`);
-    printSummary(out, report, { skipped: found.skipped.length, missing: found.missing.length, pruned: pruned.length, retries: providers.retries() - retriesBefore, truncated: providers.embedder?.stats().truncated ?? 0, dryRun });
+    printSummary(out, report, {
+      skipped: found.skipped.length,
+      missing: found.missing.length,
+      pruned: pruned.length,
+      retries: providers.retries() - retriesBefore,
+      truncated: providers.embedder?.stats().truncated ?? 0,
+      dryRun,
+    });
     if (controller.signal.aborted) return 130;
     return report.files.some((f) => f.status === "failed") || found.missing.length > 0 ? 1 : 0;
   } finally {
@@ -184,7 +193,10 @@ async function prune(collection: Collection, collectionName: string, roots: stri
     let file: string | undefined;
     for (const candidate of candidates) if ((await documentId(collectionName, candidate)) === doc.documentId) file = candidate;
     if (file === undefined) continue;
-    const exists = await access(file).then(() => true, () => false);
+    const exists = await access(file).then(
+      () => true,
+      () => false,
+    );
     if (exists) continue;
     if (!dryRun) {
       await collection.deleteDocument(doc.documentId);

@@ -20,7 +20,10 @@ async function sha256Hex(...parts: Uint8Array[]): Promise<string> {
 
 /** Forward slashes, no `./` or duplicate separators: one path, one id, on every OS. */
 export function normaliseSource(source: string): string {
-  return source.replace(/\\/g, "/").replace(/\/{2,}/g, "/").replace(/(^|\/)\.\//g, "$1");
+  return source
+    .replace(/\\/g, "/")
+    .replace(/\/{2,}/g, "/")
+    .replace(/(^|\/)\.\//g, "$1");
 }
 
 export async function documentId(collection: string, source: string): Promise<string> {

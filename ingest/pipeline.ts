@@ -147,7 +147,11 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
     const live = refs.filter((r) => !r.doc.failed);
     if (live.length === 0 || fatal) return;
     const task = embedder!
-      .embed(live.map((r) => r.doc.chunks[r.index]!.text), "passage", { signal: options.signal, lane: "batch" })
+      .embed(
+        live.map((r) => r.doc.chunks[r.index]!.text),
+        "passage",
+        { signal: options.signal, lane: "batch" },
+      )
       .then(
         (vectors) => {
           live.forEach((ref, k) => {
@@ -167,7 +171,11 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
           const docs = [...new Set(live.map((r) => r.doc))];
           // A batch mixes documents: find which one the provider refuses before failing any.
           if (!isolated && docs.length > 1 && error instanceof ProviderError && error.kind === "bad_request") {
-            for (const doc of docs) embedBatch(live.filter((r) => r.doc === doc), true);
+            for (const doc of docs)
+              embedBatch(
+                live.filter((r) => r.doc === doc),
+                true,
+              );
             return;
           }
           for (const doc of docs) fail(doc, { ...failure(error), reason: `embedding failed: ${failure(error).reason}` });

@@ -9,7 +9,14 @@ import { discoverFiles, sourceFiles } from "./discover.js";
 
 export async function seedSamples(rt: Runtime): Promise<void> {
   const folder = rt.config.SAMPLE_DOCS;
-  if (!folder || !(await stat(folder).then((s) => s.isDirectory(), () => false))) return;
+  if (
+    !folder ||
+    !(await stat(folder).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  )
+    return;
   if ((await rt.store.listCollections()).some((c) => c.name === "default")) return;
   const found = await discoverFiles([folder]);
   const collection = await rt.store.openCollection("default", { embedModel: rt.config.EMBED_MODEL, dims: rt.ingest.dims });

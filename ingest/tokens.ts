@@ -39,13 +39,7 @@ function kindOf(cp: number): Kind {
   const known = cp < 0x10000 ? (kinds[cp] as Kind) : Kind.Unknown; // the cache only ever holds Kind values
   if (known !== Kind.Unknown) return known;
   const char = String.fromCodePoint(cp);
-  const kind = /^\s$/u.test(char)
-    ? Kind.Space
-    : ALONE.test(char) || !WORD.test(char)
-      ? Kind.Alone
-      : LOWER_LATIN.test(char) && /^[\p{Script=Latin}\p{M}]$/u.test(char)
-        ? Kind.Lower
-        : Kind.Other;
+  const kind = /^\s$/u.test(char) ? Kind.Space : ALONE.test(char) || !WORD.test(char) ? Kind.Alone : LOWER_LATIN.test(char) && /^[\p{Script=Latin}\p{M}]$/u.test(char) ? Kind.Lower : Kind.Other;
   if (cp < 0x10000) kinds[cp] = kind;
   return kind;
 }

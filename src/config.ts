@@ -1,12 +1,11 @@
-import { z } from "zod";
-import { ConfigError } from "./errors.js";
-import { EMBED_MODEL_IDS } from "./providers/embed-models.js";
-import { isAwsEndpoint, parseStorageLocation } from "./store/storage-location.js";
-
 /**
  * Configuration comes from environment variables (process.env on Node, bindings on
  * Workers), validated once at start-up. Every message names the variable and the fix.
  */
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+import { EMBED_MODEL_IDS } from "./providers/embed-models.js";
+import { isAwsEndpoint, parseStorageLocation } from "./store/storage-location.js";
 
 const CHAT_PROVIDERS = ["nim", "qiniu", "openai"] as const;
 
@@ -52,7 +51,11 @@ function baseUrl(example: string) {
 function int(min: number, max: number, fallback: number) {
   return z.preprocess(
     (v) => (v === undefined || v === "" ? fallback : typeof v === "string" && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
-    z.number({ error: `Expected a whole number from ${min} to ${max}` }).int(`Expected a whole number from ${min} to ${max}`).min(min, `Expected a whole number from ${min} to ${max}`).max(max, `Expected a whole number from ${min} to ${max}`),
+    z
+      .number({ error: `Expected a whole number from ${min} to ${max}` })
+      .int(`Expected a whole number from ${min} to ${max}`)
+      .min(min, `Expected a whole number from ${min} to ${max}`)
+      .max(max, `Expected a whole number from ${min} to ${max}`),
   );
 }
 
@@ -79,14 +82,10 @@ export const envSchema = z.object({
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: z.preprocess((v) => (v === "" ? undefined : v), baseUrl("http://127.0.0.1:8000/v1").optional()),
 
-  EMBED_MODEL: z
-    .enum(EMBED_MODEL_IDS, { error: `Expected one of ${EMBED_MODEL_IDS.join(", ")}` })
-    .default("nvidia/nv-embedqa-e5-v5"),
+  EMBED_MODEL: z.enum(EMBED_MODEL_IDS, { error: `Expected one of ${EMBED_MODEL_IDS.join(", ")}` }).default("nvidia/nv-embedqa-e5-v5"),
   EMBED_BASE_URL: z.preprocess((v) => (v === "" ? undefined : v), baseUrl("http://127.0.0.1:8000/v1").optional()),
   EMBED_API_KEY: optionalString,
-  EMBED_INPUT_TYPE_MODE: z
-    .enum(["field", "prefix", "none"], { error: "Expected `field` (NIM), `prefix` (vLLM, Ollama, TEI) or `none`" })
-    .default("field"),
+  EMBED_INPUT_TYPE_MODE: z.enum(["field", "prefix", "none"], { error: "Expected `field` (NIM), `prefix` (vLLM, Ollama, TEI) or `none`" }).default("field"),
   EMBED_BATCH_SIZE: int(1, 1024, 32),
 
   /** Optional reranker, e.g. `nvidia/llama-3.2-nv-rerankqa-1b-v2`; off when unset. */
@@ -144,7 +143,16 @@ export const envSchema = z.object({
   PORT: int(0, 65535, 8787),
   RAG_API_KEY: optionalString,
   /** Comma-separated allowed origins for browser clients; unset = CORS off. `*` allows any. */
-  CORS_ORIGINS: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()).transform((v) => (v ? v.split(",").map((o) => o.trim()).filter(Boolean) : [])),
+  CORS_ORIGINS: z
+    .preprocess((v) => (v === "" ? undefined : v), z.string().optional())
+    .transform((v) =>
+      v
+        ? v
+            .split(",")
+            .map((o) => o.trim())
+            .filter(Boolean)
+        : [],
+    ),
   /**
    * More host names the server answers to, against DNS rebinding (comma-separated, port optional);
    * the listen address (HOST) and localhost names are always accepted; `*` = any (behind a proxy that checks Host).
@@ -153,7 +161,10 @@ export const envSchema = z.object({
     .preprocess((v) => (v === "" ? undefined : v), z.string().optional())
     .transform((raw, ctx): string[] | "*" | undefined => {
       if (raw === undefined) return undefined;
-      const list = raw.split(",").map((h) => h.trim()).filter(Boolean);
+      const list = raw
+        .split(",")
+        .map((h) => h.trim())
+        .filter(Boolean);
       if (list.includes("*")) return "*";
       const hosts = list.map((h) => h.replace(/^([^\s/:[\]]+|\[[0-9a-f:.]+\]):\d+$/i, "$1"));
       const bad = hosts.find((h) => !/^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[?[0-9a-f:.]+\]?)$/i.test(h));
@@ -236,7 +247,9 @@ function storageProblems(config: Config): string[] {
   }
   if (location.kind !== "s3") return [];
   if (config.S3_CONDITIONAL_PUT === "off") {
-    return ["LANCEDB_URI: S3_CONDITIONAL_PUT=off says the store ignores conditional PUT, where several writers on `s3://` lose commits silently: use `s3+ddb://bucket/prefix?ddbTableName=table` (DynamoDB commits) instead"];
+    return [
+      "LANCEDB_URI: S3_CONDITIONAL_PUT=off says the store ignores conditional PUT, where several writers on `s3://` lose commits silently: use `s3+ddb://bucket/prefix?ddbTableName=table` (DynamoDB commits) instead",
+    ];
   }
   if (config.S3_CONDITIONAL_PUT === "on" || isAwsEndpoint(config.AWS_ENDPOINT_URL)) return [];
   return [

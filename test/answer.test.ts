@@ -24,7 +24,10 @@ async function collect(events: AsyncIterable<AnswerEvent>): Promise<AnswerEvent[
 
 async function seeded(rt: Runtime): Promise<void> {
   const collection = await rt.store.openCollection("default", { embedModel: rt.config.EMBED_MODEL, dims: rt.ingest.dims });
-  const files = [["tides.md", TIDES], ["tea.md", TEA]].map(([source, text]) => {
+  const files = [
+    ["tides.md", TIDES],
+    ["tea.md", TEA],
+  ].map(([source, text]) => {
     const bytes = new TextEncoder().encode(text);
     return { source: source!, size: bytes.length, read: async () => bytes };
   });
@@ -88,7 +91,9 @@ describe("answer service", () => {
 
   it("throws before the first event when the collection or the model is wrong", async () => {
     await expect(ask({ collection: "missing" }).next()).rejects.toThrow(NotFoundError);
-    const badModel = await ask({ model: "nope:model" }).next().catch((e: unknown) => e);
+    const badModel = await ask({ model: "nope:model" })
+      .next()
+      .catch((e: unknown) => e);
     expect(badModel).toBeInstanceOf(AppError);
     expect((badModel as AppError).status).toBe(400);
   });

@@ -247,7 +247,10 @@ describe("the main server", () => {
         }
         const scores = results.map((r) => r.score);
         expect(scores).toEqual([...scores].sort((a, b) => b - a));
-        expect(results.some((r) => r.text.includes(q.answer)), `${lang} ${id}: "${q.answer}" not in the top 3`).toBe(true);
+        expect(
+          results.some((r) => r.text.includes(q.answer)),
+          `${lang} ${id}: "${q.answer}" not in the top 3`,
+        ).toBe(true);
       }
     });
 
@@ -351,7 +354,11 @@ describe("the main server", () => {
       expect(first.citations.map((c) => c.n)).toEqual(first.citations.map((_, i) => i + 1));
       expect(first.citations.every((c) => !c.cited)).toBe(true);
 
-      const text = (kind: string) => events.filter((e) => e.event === kind).map((e) => (JSON.parse(e.data) as { text: string }).text).join("");
+      const text = (kind: string) =>
+        events
+          .filter((e) => e.event === kind)
+          .map((e) => (JSON.parse(e.data) as { text: string }).text)
+          .join("");
       const reasoning = text("reasoning");
       const answer = text("delta");
       expect(reasoning).toMatch(/Looking for the sentence that answers/);
@@ -549,7 +556,10 @@ describe("the main server", () => {
       const q = question("en", QUESTIONS[0]).question;
       expect((await expectError(await call(main, "/v1/nothing-here"), 404, "not_found")).message).toContain("/v1/nothing-here");
       await expectError(await call(main, "/v1/search", { method: "GET" }), 404, "not_found");
-      for (const [route, json] of [["/v1/search", { query: q, collection: "nope" }], ["/v1/ask", { question: q, collection: "nope" }]] as const) {
+      for (const [route, json] of [
+        ["/v1/search", { query: q, collection: "nope" }],
+        ["/v1/ask", { question: q, collection: "nope" }],
+      ] as const) {
         const error = await expectError(await call(main, route, { method: "POST", json }), 404, "not_found");
         expect(error.message).toContain("nope");
       }
@@ -687,7 +697,10 @@ describe("a server with RAG_API_KEY set", () => {
     expect((await record(await call(guarded, "/health"))).status).toBe(200);
     const q = question("en", QUESTIONS[0]).question;
     for (const authorization of [undefined, "Bearer wrong-key", `Bearer ${RAG_KEY}x`, `Basic ${RAG_KEY}`, RAG_KEY]) {
-      for (const [route, init] of [["/v1/collections", {}], ["/v1/ask", { method: "POST", json: { question: q, collection: "en" } }]] as const) {
+      for (const [route, init] of [
+        ["/v1/collections", {}],
+        ["/v1/ask", { method: "POST", json: { question: q, collection: "en" } }],
+      ] as const) {
         const response = await record(await call(guarded, route, { ...init, headers: authorization ? { authorization } : {} }));
         const error = await expectError(response, 401, "unauthorized");
         expect(error.message).toMatch(/Bearer/);
@@ -713,9 +726,7 @@ describe("a burst against a rate-limited provider", () => {
   let limited: RunningServer;
   beforeAll(async () => {
     limitedFake = await startFakeProvider({ flavor: "nim", apiKey: NIM_KEY, rpmLimit: 6 });
-    limited = await launch(
-      childEnv(limitedFake, lancedb, { NVIDIA_API_KEY: NIM_KEY, NIM_RPM: "6", REQUEST_QUEUE_WAIT_MS: "12000", PROVIDER_MAX_RETRIES: "1", PROVIDER_TIMEOUT_MS: "10000" }),
-    );
+    limited = await launch(childEnv(limitedFake, lancedb, { NVIDIA_API_KEY: NIM_KEY, NIM_RPM: "6", REQUEST_QUEUE_WAIT_MS: "12000", PROVIDER_MAX_RETRIES: "1", PROVIDER_TIMEOUT_MS: "10000" }));
   });
   afterAll(async () => {
     await limited?.stop(5000);

@@ -122,7 +122,11 @@ describe("chunkDocument on real text", () => {
   });
 
   it("splits Chinese text with no spaces and no blank lines at 。", () => {
-    const zh = squeeze(xquad("zh").sections.map((s) => s.text).join(""));
+    const zh = squeeze(
+      xquad("zh")
+        .sections.map((s) => s.text)
+        .join(""),
+    );
     const doc: LoadedDocument = { format: "text", title: "zh", sections: [{ text: zh }] };
     const chunks = chunkDocument(doc, e5Options);
     expectContract(doc, chunks, e5Options);
@@ -177,7 +181,10 @@ describe("chunkDocument on hard input", () => {
   });
 
   it("cuts a CJK run without punctuation between characters", () => {
-    const han = xquad("zh").sections.map((s) => s.text).join("").replace(/\P{Script=Han}/gu, "");
+    const han = xquad("zh")
+      .sections.map((s) => s.text)
+      .join("")
+      .replace(/\P{Script=Han}/gu, "");
     const doc: LoadedDocument = { format: "text", title: "t", sections: [{ text: han }] };
     const chunks = chunkDocument(doc, e5Options);
     expectContract(doc, chunks, e5Options);
@@ -194,10 +201,16 @@ describe("chunkDocument on hard input", () => {
   });
 
   it("cleans PDF text before splitting", () => {
-    const doc: LoadedDocument = { format: "pdf", title: "t", pages: 2, sections: [{ text: "infor-\nmation  re-\ntrieval", page: 1 }, { text: "next\npage", page: 2 }] };
-    expect(chunkDocument(doc, e5Options)).toEqual([
-      { index: 0, text: "information retrieval\n\nnext page", page: 1, pageEnd: 2, heading: "", tokens: countE5("information retrieval next page") },
-    ]);
+    const doc: LoadedDocument = {
+      format: "pdf",
+      title: "t",
+      pages: 2,
+      sections: [
+        { text: "infor-\nmation  re-\ntrieval", page: 1 },
+        { text: "next\npage", page: 2 },
+      ],
+    };
+    expect(chunkDocument(doc, e5Options)).toEqual([{ index: 0, text: "information retrieval\n\nnext page", page: 1, pageEnd: 2, heading: "", tokens: countE5("information retrieval next page") }]);
   });
 
   it("counts each part of the text a few times, not once per append", () => {

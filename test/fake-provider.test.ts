@@ -1,11 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  estimateTokens,
-  fakeEmbedding,
-  startFakeProvider,
-  type FakeProvider,
-  type FakeProviderOptions,
-} from "./fake-provider/index.js";
+import { estimateTokens, fakeEmbedding, startFakeProvider, type FakeProvider, type FakeProviderOptions } from "./fake-provider/index.js";
 import { fromBase64 } from "./fake-provider/vectors.js";
 
 // Real HTTP on 127.0.0.1:0 with the global fetch, as clients will use it.
@@ -63,12 +57,14 @@ function cosine(a: number[], b: number[]): number {
 
 const E5 = "nvidia/nv-embedqa-e5-v5";
 const PROMPT_EN = [
-  { role: "system", content: "Answer only from the sources. Cite them as [n].\n\n[1] The Eiffel Tower is in Paris. It was finished in 1889.\n[2] Berlin is the capital of Germany. The Spree river runs through Berlin.\n[3] Refunds are issued within 14 days of the return being received." },
+  {
+    role: "system",
+    content:
+      "Answer only from the sources. Cite them as [n].\n\n[1] The Eiffel Tower is in Paris. It was finished in 1889.\n[2] Berlin is the capital of Germany. The Spree river runs through Berlin.\n[3] Refunds are issued within 14 days of the return being received.",
+  },
   { role: "user", content: "Question: Which river runs through Berlin?" },
 ];
-const PROMPT_ZH = [
-  { role: "user", content: "[1] 本店支持七天无理由退货。退货运费由买家承担。\n[2] 会员每月可以领取一张优惠券。\n\nQuestion: 退货的运费由谁承担？" },
-];
+const PROMPT_ZH = [{ role: "user", content: "[1] 本店支持七天无理由退货。退货运费由买家承担。\n[2] 会员每月可以领取一张优惠券。\n\nQuestion: 退货的运费由谁承担？" }];
 
 describe("auth", () => {
   it("answers 401 with each flavor's own body and never records the key", async () => {
@@ -226,13 +222,9 @@ describe("fakeEmbedding", () => {
 
   it("puts lexically similar texts closer than unrelated ones (English and Chinese)", () => {
     const en = fakeEmbedding("How do I reset my router password?");
-    expect(cosine(en, fakeEmbedding("To reset the router password, hold the button."))).toBeGreaterThan(
-      cosine(en, fakeEmbedding("Bananas are rich in potassium.")) + 0.2,
-    );
+    expect(cosine(en, fakeEmbedding("To reset the router password, hold the button."))).toBeGreaterThan(cosine(en, fakeEmbedding("Bananas are rich in potassium.")) + 0.2);
     const zh = fakeEmbedding("如何重置路由器密码？");
-    expect(cosine(zh, fakeEmbedding("重置路由器密码的方法是长按按钮。"))).toBeGreaterThan(
-      cosine(zh, fakeEmbedding("香蕉富含钾元素。")) + 0.2,
-    );
+    expect(cosine(zh, fakeEmbedding("重置路由器密码的方法是长按按钮。"))).toBeGreaterThan(cosine(zh, fakeEmbedding("香蕉富含钾元素。")) + 0.2);
   });
 });
 
@@ -342,9 +334,7 @@ describe("chat", () => {
     expect(await ask(PROMPT_ZH)).toBe("退货运费由买家承担。 [1]");
     const refund = [{ role: "user", content: `${PROMPT_EN[0]!.content}\n\nQuestion: How many days until refunds are issued?` }];
     expect(await ask(refund)).toBe("Refunds are issued within 14 days of the return being received. [3]");
-    expect(await ask([PROMPT_EN[0], { role: "user", content: "Question: What is the boiling point of mercury?" }])).toBe(
-      "The sources do not contain the answer.",
-    );
+    expect(await ask([PROMPT_EN[0], { role: "user", content: "Question: What is the boiling point of mercury?" }])).toBe("The sources do not contain the answer.");
     expect(await ask([PROMPT_EN[0], { role: "user", content: "Question: 水银的沸点是多少？" }])).toBe("资料中没有找到答案。");
   });
 

@@ -61,7 +61,10 @@ async function expectDocument(stored: StoredChunk[] | undefined, source: string,
 /** Every stored document is whole: chunk indices 0..n-1 and exactly the reference's chunks. */
 function expectWholeDocuments(stored: StoredChunk[] | undefined, reference: Map<string, StoredChunk[]>) {
   for (const [source, chunks] of bySource(stored)) {
-    expect(chunks.map((c) => c.chunkIndex), source).toEqual(chunks.map((_, i) => i));
+    expect(
+      chunks.map((c) => c.chunkIndex),
+      source,
+    ).toEqual(chunks.map((_, i) => i));
     expect(content(chunks), source).toEqual(content(reference.get(source)));
   }
 }
@@ -133,8 +136,18 @@ describe.sequential("a folder of real files", () => {
     expect(groups.get("tide-pools.md")!.map((c) => c.heading)).toContain("A field guide to tide pools > Reading the tide > Spring and neap tides");
     expect(groups.get("lighthouse.html")!.map((c) => c.heading)).toContain("Keeping a lighthouse > The lamp");
     expect(groups.get("tide-pools.md")!.every((c) => c.page === null)).toBe(true);
-    expect(groups.get("gbk-sample.txt")!.map((c) => c.text).join("")).toContain("文档问答服务");
-    expect(groups.get("lighthouse.html")!.map((c) => c.text).join(" ")).not.toContain("not part of the text");
+    expect(
+      groups
+        .get("gbk-sample.txt")!
+        .map((c) => c.text)
+        .join(""),
+    ).toContain("文档问答服务");
+    expect(
+      groups
+        .get("lighthouse.html")!
+        .map((c) => c.text)
+        .join(" "),
+    ).not.toContain("not part of the text");
 
     // One batch for all 27-odd chunks: batches mix documents.
     expect(embeddingRequests(fake).map((r) => (r.body as { input: string[] }).input.length)).toEqual([total]);
@@ -174,7 +187,12 @@ describe.sequential("a folder of real files", () => {
     const after = await readChunks(uri);
     const groups = bySource(after);
     await expectDocument(groups.get("tide-pools.md"), file, expected);
-    expect(groups.get("tide-pools.md")!.map((c) => c.text).join(" ")).not.toContain("Anemones");
+    expect(
+      groups
+        .get("tide-pools.md")!
+        .map((c) => c.text)
+        .join(" "),
+    ).not.toContain("Anemones");
     expect(new Set(after!.map((c) => c.id)).size).toBe(after!.length);
     // The other documents were not touched (same rows, same write times).
     const others = (chunks: StoredChunk[] | undefined) => (chunks ?? []).filter((c) => c.source !== "tide-pools.md");
@@ -423,7 +441,11 @@ describe("provider failures", () => {
     expect(run.code, run.stderr).toBe(0);
     const summary = parseSummary(run.stdout);
     expect(summary).toMatchObject({ ingested: 30, failed: 0, retries: 4 });
-    expect(embeddingRequests(fake).map((r) => r.status).filter((s) => s !== 200)).toEqual([503, 503, 503, 429]);
+    expect(
+      embeddingRequests(fake)
+        .map((r) => r.status)
+        .filter((s) => s !== 200),
+    ).toEqual([503, 503, 503, 429]);
     expect(run.stderr).toMatch(/provider retry .*status=503/);
     expect(run.stderr).toMatch(/^progress files \d+\/30 \(\d+%\) · chunks \d+ · [\d.]+ chunks\/s · ETA /m);
     const groups = bySource(await readChunks(uri));
@@ -445,7 +467,12 @@ describe("provider failures", () => {
     expect(summary).toMatchObject({ ingested: 2, failed: 1, retries: 0 });
     expect(summary.failures.get(path.basename(refused!))).toBe("embedding failed: NVIDIA NIM rejected the request (HTTP 400: input rejected by the content filter).");
     const requests = embeddingRequests(fake);
-    expect(requests.map((r) => [(r.body as { input: string[] }).input.length, r.status])).toEqual([[9, 400], [3, 400], [3, 200], [3, 200]]);
+    expect(requests.map((r) => [(r.body as { input: string[] }).input.length, r.status])).toEqual([
+      [9, 400],
+      [3, 400],
+      [3, 200],
+      [3, 200],
+    ]);
     const groups = bySource(await readChunks(uri));
     expect([...groups.keys()].sort()).toEqual(fine.map((f) => path.basename(f)).sort());
     for (const chunks of groups.values()) expect(chunks).toHaveLength(3);

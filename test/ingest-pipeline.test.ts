@@ -135,16 +135,29 @@ describe("ingestFiles", () => {
     const after = bySource(await readChunks(uri));
     // x still has its first edition, all six chunks, untouched.
     expect(after.get(v2.source)).toEqual(bySource(before).get(v1.source));
-    expect(after.get(a2.source)!.map((c) => c.text).join(" ")).toContain("revised");
+    expect(
+      after
+        .get(a2.source)!
+        .map((c) => c.text)
+        .join(" "),
+    ).toContain("revised");
     expect(after.get(b.source)).toEqual(bySource(before).get(b.source));
   });
 
   it("a 400 for a mixed batch is narrowed down by retrying each document alone: only the refused one fails", async () => {
     const files = [source("a", markdown("a", 2)), source("p", markdown("p", 3, { poison: 1 })), source("b", markdown("b", 2))];
     const report = await ingestFiles(files, options({ batchSize: 32, fetch: refusePoison() }));
-    expect(report.files.map((f) => [f.source, f.status]).sort()).toEqual([["/docs/a.md", "ingested"], ["/docs/b.md", "ingested"], ["/docs/p.md", "failed"]]);
+    expect(report.files.map((f) => [f.source, f.status]).sort()).toEqual([
+      ["/docs/a.md", "ingested"],
+      ["/docs/b.md", "ingested"],
+      ["/docs/p.md", "failed"],
+    ]);
     // The fake only saw the requests without the poison: a alone and b alone.
-    expect(inputs(fake).map((b) => b.length).sort()).toEqual([2, 2]);
+    expect(
+      inputs(fake)
+        .map((b) => b.length)
+        .sort(),
+    ).toEqual([2, 2]);
     expect([...bySource(await readChunks(uri)).keys()].sort()).toEqual(["/docs/a.md", "/docs/b.md"]);
   });
 
@@ -161,9 +174,11 @@ describe("ingestFiles", () => {
   it("a dry run needs neither embedder nor collection and reports the chunks it would write", async () => {
     const files = [source("a", markdown("a", 3)), source("b", markdown("b", 2))];
     const report = await ingestFiles(files, { collectionName: "default", collection: undefined, embedder: undefined, chunkOptions, settingsKey: "k", dryRun: true });
-    expect(report.files.map((f) => [f.status, f.chunks])).toEqual([["ingested", 3], ["ingested", 2]]);
+    expect(report.files.map((f) => [f.status, f.chunks])).toEqual([
+      ["ingested", 3],
+      ["ingested", 2],
+    ]);
     expect(report).toMatchObject({ chunksWritten: 0, embedRequests: 0 });
     expect(fake.requests).toHaveLength(0);
   });
 });
-

@@ -221,9 +221,7 @@ describe("openLanceStore", () => {
     expect(message).toContain(`EMBED_MODEL=${E5}`);
     expect(message).toContain("re-ingest the documents into a new collection");
 
-    await expect(store.openCollection("docs", { embedModel: E5, dims: 16 })).rejects.toThrow(
-      /8 dimensions.*16 dimensions/,
-    );
+    await expect(store.openCollection("docs", { embedModel: E5, dims: 16 })).rejects.toThrow(/8 dimensions.*16 dimensions/);
     await expect(store.openCollection("docs", { embedModel: E5, dims: 16, create: false })).rejects.toThrow(ModelMismatchError);
 
     const reopened = await store.openCollection("docs", { embedModel: E5, dims: 8, create: false });

@@ -294,7 +294,12 @@ describe("plain text", () => {
   });
 
   it("rejects empty and whitespace-only files", async () => {
-    for (const [bytes, name] of [[new Uint8Array(), "a.txt"], [utf8(" \n\t\r\n "), "b.txt"], [new Uint8Array(), "c.pdf"], [utf8("\n\n"), "d.md"]] as const) {
+    for (const [bytes, name] of [
+      [new Uint8Array(), "a.txt"],
+      [utf8(" \n\t\r\n "), "b.txt"],
+      [new Uint8Array(), "c.pdf"],
+      [utf8("\n\n"), "d.md"],
+    ] as const) {
       const error = await failure(loadDocument(bytes, name));
       expect([error.reason, error.status, error.code]).toEqual(["empty", 422, "empty_document"]);
     }
@@ -304,7 +309,16 @@ describe("plain text", () => {
 describe("dispatch", () => {
   it("detects the format from the extension", () => {
     expect(["a.pdf", "b.MD", "c.markdown", "d.html", "e.htm", "f.txt", "g.text", "h.docx", "README", "archive.tar.gz"].map(detectFormat)).toEqual([
-      "pdf", "markdown", "markdown", "html", "html", "text", "text", undefined, undefined, undefined,
+      "pdf",
+      "markdown",
+      "markdown",
+      "html",
+      "html",
+      "text",
+      "text",
+      undefined,
+      undefined,
+      undefined,
     ]);
   });
 

@@ -1,3 +1,9 @@
+/**
+ * Retrieval quality and upkeep on real LanceDB: Chinese and English keyword search,
+ * hybrid against its parts on real questions, the vector index against brute force,
+ * compaction and the full-text index under writes, the reranker and its fallback, and
+ * the context built from the hits. Every comparison is between measured figures.
+ */
 import { Index } from "@lancedb/lancedb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestFiles } from "../ingest/pipeline.js";
@@ -17,13 +23,6 @@ import { E5, readChunks } from "./helpers/ingest-data.js";
 import { type LabelledQuestion, type Language, chunkRecords, markdownFiles, rankOfAnswer, readXquad, rememberQueries, scratchDir, withTypos } from "./helpers/retrieval-data.js";
 import { clusteredVectors, exactTopK } from "./helpers/retrieval-vectors.js";
 import { fakeConfig, fakeTransport } from "./providers/helpers.js";
-
-/**
- * Retrieval quality and upkeep on real LanceDB: Chinese and English keyword search,
- * hybrid against its parts on real questions, the vector index against brute force,
- * compaction and the full-text index under writes, the reranker and its fallback, and
- * the context built from the hits. Every comparison is between measured figures.
- */
 
 const settings = ingestSettings(E5);
 
@@ -108,7 +107,13 @@ describe("search over XQuAD articles in English and Chinese", () => {
     });
     for (const { query, ids } of pairs) {
       const hits = await collection.keywordSearch(query, { topK: 5 });
-      expect({ query, top: hits.slice(0, 2).map((h) => h.id).sort() }).toEqual({ query, top: ids });
+      expect({
+        query,
+        top: hits
+          .slice(0, 2)
+          .map((h) => h.id)
+          .sort(),
+      }).toEqual({ query, top: ids });
     }
   });
 
@@ -182,7 +187,11 @@ describe("the vector index", () => {
     const write = async (collection: Collection, from: number, to: number) => {
       for (let start = from; start < to; start += PER_DOCUMENT) {
         const id = `doc${start / PER_DOCUMENT}`;
-        const records = chunkRecords(id, stored.slice(start, start + PER_DOCUMENT).map((_, i) => `row ${start + i}`), { withVectors: false });
+        const records = chunkRecords(
+          id,
+          stored.slice(start, start + PER_DOCUMENT).map((_, i) => `row ${start + i}`),
+          { withVectors: false },
+        );
         await collection.writeDocuments([{ documentId: id, chunks: records.map((r, i) => ({ ...r, vector: stored[start + i]! })) }]);
       }
     };
@@ -231,9 +240,20 @@ describe("upkeep", () => {
     store = await openLanceStore({ uri: `${scratch.dir}/db` });
     const en = await readXquad("en");
     const zh = await readXquad("zh");
-    const body = (markdown: string) => markdown.split("\n\n").slice(1).map((p) => p.trim());
+    const body = (markdown: string) =>
+      markdown
+        .split("\n\n")
+        .slice(1)
+        .map((p) => p.trim());
     paragraphs = { en: en.articles.map((a) => body(a.markdown)), zh: zh.articles.map((a) => body(a.markdown)) };
-    for (const set of [en, zh]) for (const article of set.articles.slice(0, 10)) questions.push(...set.questions.filter((q) => q.article === article.fileName).slice(0, 1).map((q) => q.question));
+    for (const set of [en, zh])
+      for (const article of set.articles.slice(0, 10))
+        questions.push(
+          ...set.questions
+            .filter((q) => q.article === article.fileName)
+            .slice(0, 1)
+            .map((q) => q.question),
+        );
   });
   afterAll(async () => {
     await store?.close();
@@ -368,7 +388,18 @@ describe("reranking", () => {
     for (const language of ["en", "zh"] as const) {
       const { articles } = await readXquad(language);
       for (const [i, a] of articles.slice(0, 4).entries()) {
-        await collection.writeDocuments([{ documentId: `${language}${i}`, chunks: chunkRecords(`${language}${i}`, a.markdown.split("\n\n").slice(1).map((p) => p.trim())) }]);
+        await collection.writeDocuments([
+          {
+            documentId: `${language}${i}`,
+            chunks: chunkRecords(
+              `${language}${i}`,
+              a.markdown
+                .split("\n\n")
+                .slice(1)
+                .map((p) => p.trim()),
+            ),
+          },
+        ]);
       }
     }
     await collection.upkeep!();
@@ -410,7 +441,9 @@ describe("reranking", () => {
         expect(passages.length).toBeGreaterThan(4);
 
         // What the reranker said about those candidates, asked again: the results follow it.
-        const said = (await (await fetch(`${fake.url}/ranking`, { method: "POST", headers: { authorization: "Bearer test-key", "content-type": "application/json" }, body: JSON.stringify(sent[0]!.body) })).json()) as { rankings: { index: number; logit: number }[] };
+        const said = (await (await fetch(`${fake.url}/ranking`, { method: "POST", headers: { authorization: "Bearer test-key", "content-type": "application/json" }, body: JSON.stringify(sent[0]!.body) })).json()) as {
+          rankings: { index: number; logit: number }[];
+        };
         expect(reranked.body.results.map((r) => [r.text, r.score])).toEqual(said.rankings.slice(0, 4).map((r) => [passages[r.index]!, r.logit]));
         if (reranked.body.results.map((r) => r.chunk_id).join() !== plain.body.results.map((r) => r.chunk_id).join()) reordered++;
       }
@@ -422,7 +455,10 @@ describe("reranking", () => {
   it("falls back to the fused order, says why, and still answers 200 when the reranker refuses or keeps failing", async () => {
     fake.reset();
     const search = appWith({ RERANK_BASE_URL: fake.url, PROVIDER_MAX_RETRIES: "2" });
-    for (const [fault, times] of [[{ type: "status", status: 400 }, 1], [{ type: "server-error", status: 503 }, 3]] as const) {
+    for (const [fault, times] of [
+      [{ type: "status", status: 400 }, 1],
+      [{ type: "server-error", status: 503 }, 3],
+    ] as const) {
       for (const query of queries.slice(0, 2)) {
         const plain = await search({ query, top_k: 4, rerank: false });
         const before = rankingRequests().length;
@@ -487,7 +523,12 @@ describe("buildContext", () => {
 
   it("drops exact duplicates and chunks held inside a better hit", () => {
     const passages = buildContext(
-      [hit("a", 0, "Tea came to Europe in the seventeenth century on Dutch ships.", 0.9), hit("copy", 3, "Tea came to Europe in the seventeenth century on Dutch ships.", 0.8), hit("b", 7, "on Dutch ships", 0.7), hit("c", 0, "Coffee came later.", 0.6)],
+      [
+        hit("a", 0, "Tea came to Europe in the seventeenth century on Dutch ships.", 0.9),
+        hit("copy", 3, "Tea came to Europe in the seventeenth century on Dutch ships.", 0.8),
+        hit("b", 7, "on Dutch ships", 0.7),
+        hit("c", 0, "Coffee came later.", 0.6),
+      ],
       { maxTokens: 10_000 },
     );
     expect(passages.map((p) => p.id)).toEqual(["a:0", "c:0"]);

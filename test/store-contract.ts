@@ -79,7 +79,10 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       await collection.writeDocuments([
         { documentId: "zeta", chunks: document("zeta", 3, { source: "a/zeta.md", ingestedAt: 1_000 }) },
         { documentId: "alpha", chunks: document("alpha", 1, { source: "b/alpha.pdf", title: "Alpha", ingestedAt: 2_000 }) },
-        { documentId: "mid", chunks: [chunk("mid", 0, null, { source: "a/mid.md", contentHash: "h-mid", ingestedAt: 3_000 }), chunk("mid", 1, basis(DIMS, 1), { source: "a/mid.md", contentHash: "h-mid", ingestedAt: 3_000 })] },
+        {
+          documentId: "mid",
+          chunks: [chunk("mid", 0, null, { source: "a/mid.md", contentHash: "h-mid", ingestedAt: 3_000 }), chunk("mid", 1, basis(DIMS, 1), { source: "a/mid.md", contentHash: "h-mid", ingestedAt: 3_000 })],
+        },
       ]);
       expect(await collection.count()).toBe(6);
       expect(await collection.listDocuments()).toEqual([
@@ -106,7 +109,10 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
 
     it("replaces a document whole: stale chunks go, other documents stay; no chunks removes it", async () => {
       const collection = await docs();
-      await collection.writeDocuments([{ documentId: "a", chunks: document("a", 4) }, { documentId: "b", chunks: document("b", 2) }]);
+      await collection.writeDocuments([
+        { documentId: "a", chunks: document("a", 4) },
+        { documentId: "b", chunks: document("b", 2) },
+      ]);
       await collection.writeDocuments([{ documentId: "a", chunks: document("a", 2, { contentHash: "v2" }) }]);
       expect(await collection.getDocument("a")).toMatchObject({ chunks: 2, contentHash: "v2" });
       expect(await collection.getDocument("b")).toMatchObject({ chunks: 2 });
@@ -130,17 +136,28 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       ];
       for (const [chunks, message] of attempts) {
         // The good document in the same call is not written either.
-        const call = collection.writeDocuments([{ documentId: "c", chunks: document("c", 1) }, { documentId: "a", chunks }]);
+        const call = collection.writeDocuments([
+          { documentId: "c", chunks: document("c", 1) },
+          { documentId: "a", chunks },
+        ]);
         await expect(call).rejects.toThrow(InvalidRequestError);
         await expect(call).rejects.toThrow(message);
       }
-      await expect(collection.writeDocuments([{ documentId: "c", chunks: [] }, { documentId: "c", chunks: [] }])).rejects.toThrow(/Duplicate document id/);
+      await expect(
+        collection.writeDocuments([
+          { documentId: "c", chunks: [] },
+          { documentId: "c", chunks: [] },
+        ]),
+      ).rejects.toThrow(/Duplicate document id/);
       expect(await collection.listDocuments()).toEqual([expect.objectContaining({ documentId: "a", chunks: 2 })]);
     });
 
     it("deletes a document and reports whether it existed", async () => {
       const collection = await docs();
-      await collection.writeDocuments([{ documentId: "a", chunks: document("a", 3) }, { documentId: "b", chunks: document("b", 2) }]);
+      await collection.writeDocuments([
+        { documentId: "a", chunks: document("a", 3) },
+        { documentId: "b", chunks: document("b", 2) },
+      ]);
       expect(await collection.deleteDocument("a")).toBe(true);
       expect(await collection.deleteDocument("a")).toBe(false);
       expect(await collection.deleteDocument("never")).toBe(false);
@@ -178,7 +195,10 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       const collection = await docs();
       const quoted = `o'brien's "notes" \\' -- ;`;
       const injection = `x' OR '1'='1`;
-      await collection.writeDocuments([{ documentId: quoted, chunks: document(quoted, 3, { source: `it's/${quoted}.md` }) }, { documentId: injection, chunks: document(injection, 2) }]);
+      await collection.writeDocuments([
+        { documentId: quoted, chunks: document(quoted, 3, { source: `it's/${quoted}.md` }) },
+        { documentId: injection, chunks: document(injection, 2) },
+      ]);
       await settle();
       expect(await collection.getDocument(quoted)).toMatchObject({ documentId: quoted, chunks: 3 });
       expect((await collection.vectorSearch(basis(DIMS, 1), { topK: 10, documentIds: [quoted] })).map((h) => h.documentId)).toEqual([quoted, quoted, quoted]);
@@ -228,7 +248,10 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
 
     it("lists collections with model, dims and counts, and drops them", async () => {
       const alpha = await store.openCollection("alpha", { embedModel: E5, dims: DIMS });
-      await alpha.writeDocuments([{ documentId: "a", chunks: document("a", 3) }, { documentId: "b", chunks: document("b", 2) }]);
+      await alpha.writeDocuments([
+        { documentId: "a", chunks: document("a", 3) },
+        { documentId: "b", chunks: document("b", 2) },
+      ]);
       await store.openCollection("beta", { embedModel: BGE, dims: 16 });
       expect(await store.listCollections()).toEqual([
         { name: "alpha", embedModel: E5, dims: DIMS, documents: 2, chunks: 5 },
@@ -254,7 +277,10 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
 
     it("keeps search results through upkeep, where the backend has it", async () => {
       const collection: Collection = await docs();
-      await collection.writeDocuments([{ documentId: "a", chunks: document("a", 4) }, { documentId: "b", chunks: document("b", 3) }]);
+      await collection.writeDocuments([
+        { documentId: "a", chunks: document("a", 4) },
+        { documentId: "b", chunks: document("b", 3) },
+      ]);
       await settle();
       const before = await collection.vectorSearch(basis(DIMS, 2), { topK: 5 });
       const keyword = store.capabilities.keywordSearch ? await collection.keywordSearch("chunk 2", { topK: 10 }) : [];

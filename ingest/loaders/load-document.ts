@@ -46,13 +46,7 @@ export async function loadDocument(bytes: Uint8Array, name: string, options: Loa
   if (bytes.length === 0) throw empty(fileName);
 
   const document =
-    format === "pdf"
-      ? await loadPdf(bytes, fileName, timeoutMs, options.ocr)
-      : format === "markdown"
-        ? loadMarkdown(bytes, fileName)
-        : format === "html"
-          ? loadHtml(bytes, fileName)
-          : loadText(bytes, fileName);
+    format === "pdf" ? await loadPdf(bytes, fileName, timeoutMs, options.ocr) : format === "markdown" ? loadMarkdown(bytes, fileName) : format === "html" ? loadHtml(bytes, fileName) : loadText(bytes, fileName);
   if (!document.sections.some((section) => section.text.trim())) throw empty(fileName);
   return document;
 }

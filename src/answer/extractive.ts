@@ -11,7 +11,9 @@ const CJK = /[\u3400-\u9fff\uf900-\ufaff]/u;
 
 /** Words that match everything and so decide nothing. */
 const STOP = new Set(
-  "the and for are was were what which who whom whose when where why how does did do has have had this that these those with from into about than then there their they them its it's can could would should will shall may might not but any all some been being also only such very more most other over under after before between same each".split(" "),
+  "the and for are was were what which who whom whose when where why how does did do has have had this that these those with from into about than then there their they them its it's can could would should will shall may might not but any all some been being also only such very more most other over under after before between same each".split(
+    " ",
+  ),
 );
 
 /** Lower-cased Latin words and Chinese character bigrams (and single characters): a bag of terms. */
@@ -35,7 +37,10 @@ export function terms(text: string): Set<string> {
 export function extractiveAnswer(question: string, passages: Passage[], options: { maxSentences?: number } = {}): string {
   const wanted = terms(question);
   const sentences = passages.flatMap((passage, i) =>
-    [...passage.text.matchAll(SENTENCE)].map((m) => m[0].trim()).filter((t) => t.length >= 8).map((sentence) => ({ n: i + 1, sentence, terms: terms(sentence) })),
+    [...passage.text.matchAll(SENTENCE)]
+      .map((m) => m[0].trim())
+      .filter((t) => t.length >= 8)
+      .map((sentence) => ({ n: i + 1, sentence, terms: terms(sentence) })),
   );
   // Rare terms say more: weight each shared term by its inverse sentence frequency.
   const weight = new Map<string, number>();
@@ -52,6 +57,9 @@ export function extractiveAnswer(question: string, passages: Passage[], options:
     return chinese ? "资料中没有与问题相关的句子。" : "None of the retrieved passages has a sentence that matches the question.";
   }
   // Keep the best sentence and those close to it, in reading order.
-  const best = scored.filter((s) => s.score >= scored[0]!.score * 0.6).slice(0, options.maxSentences ?? 3).sort((a, b) => a.order - b.order);
+  const best = scored
+    .filter((s) => s.score >= scored[0]!.score * 0.6)
+    .slice(0, options.maxSentences ?? 3)
+    .sort((a, b) => a.order - b.order);
   return best.map((s) => `${s.sentence} [${s.n}]`).join(chinese ? "" : " ");
 }

@@ -28,11 +28,7 @@ const SYSTEM_ZH = `${SYSTEM_EN} 问题是中文的，请用中文回答，并用
 
 export function buildMessages(question: string, hits: SearchHit[], history: ChatMessage[] = []): ChatMessage[] {
   const sources = hits.map((hit, i) => `[${i + 1}] ${hit.text.replace(/\s*\n\s*/g, " ").trim()}`).join("\n\n");
-  return [
-    { role: "system", content: isChineseText(question) ? SYSTEM_ZH : SYSTEM_EN },
-    ...history,
-    { role: "user", content: `Sources:\n${sources}\n\nQuestion: ${question.trim()}` },
-  ];
+  return [{ role: "system", content: isChineseText(question) ? SYSTEM_ZH : SYSTEM_EN }, ...history, { role: "user", content: `Sources:\n${sources}\n\nQuestion: ${question.trim()}` }];
 }
 
 /** Numbers the answer cites, within 1..count: `[2]`, `[1][3]`, `[1, 2]`, `【2】`. */

@@ -44,7 +44,15 @@ export async function runEval(argv: string[], env: Record<string, string | undef
   const k = Number(args.values.k);
   const answersWanted = Number(args.values.answers);
   const modes = (args.values.mode === "all" ? ["vector", "keyword", "hybrid"] : [args.values.mode]) as SearchMode[];
-  if (!file || !Number.isInteger(k) || k < 1 || !Number.isInteger(answersWanted) || answersWanted < 0 || modes.some((m) => !["vector", "keyword", "hybrid"].includes(m)) || !["both", "on", "off"].includes(args.values.rerank)) {
+  if (
+    !file ||
+    !Number.isInteger(k) ||
+    k < 1 ||
+    !Number.isInteger(answersWanted) ||
+    answersWanted < 0 ||
+    modes.some((m) => !["vector", "keyword", "hybrid"].includes(m)) ||
+    !["both", "on", "off"].includes(args.values.rerank)
+  ) {
     console.error(USAGE);
     return 2;
   }
@@ -70,7 +78,9 @@ export async function runEval(argv: string[], env: Record<string, string | undef
     const report = await rt.ingest.ingest(collectionName, collection, sourceFiles(found.files));
     await collection.upkeep?.();
     const ingested = report.files.filter((f) => f.status === "ingested").length;
-    console.log(`${dataset}: ${articles.length} articles (${ingested} ingested, ${report.files.length - ingested} unchanged/failed) in ${((Date.now() - started) / 1000).toFixed(1)} s; ${questions.length} questions; collection ${collectionName}`);
+    console.log(
+      `${dataset}: ${articles.length} articles (${ingested} ingested, ${report.files.length - ingested} unchanged/failed) in ${((Date.now() - started) / 1000).toFixed(1)} s; ${questions.length} questions; collection ${collectionName}`,
+    );
 
     const available = modes.filter((m) => m === "keyword" || providers.embedder);
     const rerankSettings = providers.reranker ? (args.values.rerank === "both" ? [false, true] : [args.values.rerank === "on"]) : [false];
@@ -87,7 +97,9 @@ export async function runEval(argv: string[], env: Record<string, string | undef
         });
         const m = retrievalMetrics(ranks);
         const label = `${mode}${providers.reranker ? (rerank ? " + rerank" : "") : ""}`;
-        rows.push(`| ${dataset} | ${label} | ${m.questions} | ${m.recallAt1.toFixed(3)} | ${m.recallAt5.toFixed(3)} | ${m.recallAt10.toFixed(3)} | ${m.mrr.toFixed(3)} | ${((Date.now() - t0) / m.questions).toFixed(1)} ms |${fallbacks ? ` ${fallbacks} rerank fallbacks` : ""}`);
+        rows.push(
+          `| ${dataset} | ${label} | ${m.questions} | ${m.recallAt1.toFixed(3)} | ${m.recallAt5.toFixed(3)} | ${m.recallAt10.toFixed(3)} | ${m.mrr.toFixed(3)} | ${((Date.now() - t0) / m.questions).toFixed(1)} ms |${fallbacks ? ` ${fallbacks} rerank fallbacks` : ""}`,
+        );
       }
     }
     for (const m of modes.filter((x) => !available.includes(x))) rows.push(`| ${dataset} | ${m} | skipped: ${providers.embedderMissing} |`);

@@ -35,7 +35,11 @@ export interface EvalArticle {
 
 /** File names are the article's position plus a safe form of its title: stable across runs. */
 function fileNameOf(index: number, title: string): string {
-  const safe = title.replace(/[^\p{L}\p{N}]+/gu, "_").replace(/^_|_$/g, "").slice(0, 60) || "article";
+  const safe =
+    title
+      .replace(/[^\p{L}\p{N}]+/gu, "_")
+      .replace(/^_|_$/g, "")
+      .slice(0, 60) || "article";
   return `${String(index + 1).padStart(3, "0")}-${safe}.md`;
 }
 

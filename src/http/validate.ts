@@ -9,9 +9,7 @@ import { InvalidRequestError } from "../errors.js";
 function invalid(where: string, error: z.ZodError): InvalidRequestError {
   const details = error.issues.flatMap((issue) =>
     // An unknown field is named by its own path, not its parent's.
-    issue.code === "unrecognized_keys"
-      ? issue.keys.map((key) => ({ path: [...issue.path, key].join("."), message: "unknown field" }))
-      : [{ path: issue.path.join(".") || where, message: issue.message }],
+    issue.code === "unrecognized_keys" ? issue.keys.map((key) => ({ path: [...issue.path, key].join("."), message: "unknown field" })) : [{ path: issue.path.join(".") || where, message: issue.message }],
   );
   const first = details[0]!;
   return new InvalidRequestError(`Invalid ${where}: ${first.path}: ${first.message}`, details);

@@ -1,9 +1,8 @@
+/** OpenAI-compatible chat completions (NIM, Qiniu, self-hosted), streamed or not. */
 import { z } from "zod";
 import { createThinkSplitter, splitThink } from "./reasoning.js";
 import { readJsonEvents } from "./sse.js";
 import type { Transport } from "./transport.js";
-
-/** OpenAI-compatible chat completions (NIM, Qiniu, self-hosted), streamed or not. */
 
 export const chatMessageSchema = z.object({
   role: z.enum(["system", "user", "assistant"]),
@@ -66,11 +65,7 @@ export interface ChatResult {
   finishReason: string | null;
 }
 
-export type ChatEvent =
-  | { type: "delta"; text: string }
-  | { type: "reasoning"; text: string }
-  | { type: "usage"; usage: Usage }
-  | { type: "finish"; reason: string };
+export type ChatEvent = { type: "delta"; text: string } | { type: "reasoning"; text: string } | { type: "usage"; usage: Usage } | { type: "finish"; reason: string };
 
 export interface ChatModel {
   /** `provider:model-id` as the user names it. */
@@ -100,7 +95,13 @@ export function createChatModel(options: { transport: Transport; id: string; mod
     id: options.id,
     model,
     async complete(request) {
-      const result = await transport.postJson("/chat/completions", body(request, false), completionSchema, { signal: request.signal, maxQueueWaitMs: request.maxQueueWaitMs, requestId: request.requestId, followUp: request.followUp, model });
+      const result = await transport.postJson("/chat/completions", body(request, false), completionSchema, {
+        signal: request.signal,
+        maxQueueWaitMs: request.maxQueueWaitMs,
+        requestId: request.requestId,
+        followUp: request.followUp,
+        model,
+      });
       const choice = result.choices[0]!;
       const split = splitThink(choice.message.content ?? "");
       const fieldReasoning = choice.message.reasoning_content ?? choice.message.reasoning ?? "";
@@ -112,7 +113,13 @@ export function createChatModel(options: { transport: Transport; id: string; mod
       };
     },
     async *stream(request) {
-      const response = await transport.postStream("/chat/completions", body(request, true), { signal: request.signal, maxQueueWaitMs: request.maxQueueWaitMs, requestId: request.requestId, followUp: request.followUp, model });
+      const response = await transport.postStream("/chat/completions", body(request, true), {
+        signal: request.signal,
+        maxQueueWaitMs: request.maxQueueWaitMs,
+        requestId: request.requestId,
+        followUp: request.followUp,
+        model,
+      });
       let sawReasoningField = false;
       let finished = false;
       const splitter = createThinkSplitter({ holdUntilClose: () => !sawReasoningField && MAY_OMIT_OPEN_THINK.test(model) });

@@ -101,7 +101,11 @@ export function classifyHttpFailure(f: HttpFailure): ProviderError {
   const model = f.model ? ` "${f.model}"` : "";
 
   if (/ip in black ?list/i.test(detail)) {
-    return new ProviderError({ ...base, kind: "auth", message: `${f.provider} has blocked this machine's IP address (HTTP ${f.status}${said}), usually after repeated calls with a wrong key. Fix ${f.keyVariable} and contact the provider.` });
+    return new ProviderError({
+      ...base,
+      kind: "auth",
+      message: `${f.provider} has blocked this machine's IP address (HTTP ${f.status}${said}), usually after repeated calls with a wrong key. Fix ${f.keyVariable} and contact the provider.`,
+    });
   }
   if (f.status === 401 || f.status === 403) {
     return new ProviderError({ ...base, kind: "auth", message: `${f.provider} rejected the credentials (HTTP ${f.status}${said}). Check ${f.keyVariable}; askdocs does not retry authentication failures.` });
@@ -110,14 +114,23 @@ export function classifyHttpFailure(f: HttpFailure): ProviderError {
     return new ProviderError({ ...base, kind: "quota", message: `${f.provider} says the account's balance or quota is used up (HTTP 402${said}). Top it up or choose another provider.` });
   }
   if ((f.status === 404 && /not found for account|function|model/i.test(detail)) || (f.status === 503 && /price of the model is not set/i.test(detail))) {
-    return new ProviderError({ ...base, kind: "unknown_model", message: `${f.provider} cannot serve model${model} for this account (HTTP ${f.status}${said}). The model id is wrong or not enabled: pick one from the provider's model list.` });
+    return new ProviderError({
+      ...base,
+      kind: "unknown_model",
+      message: `${f.provider} cannot serve model${model} for this account (HTTP ${f.status}${said}). The model id is wrong or not enabled: pick one from the provider's model list.`,
+    });
   }
   if (f.status === 404) {
     return new ProviderError({ ...base, kind: "bad_request", message: `${f.provider} has no such endpoint (HTTP 404${said}). Check the base URL: it should end in /v1.` });
   }
   if (f.status === 429) {
     const retryAfterMs = parseRetryAfter(f.headers);
-    return new ProviderError({ ...base, kind: "rate_limit", ...(retryAfterMs === undefined ? {} : { retryAfterMs }), message: `${f.provider} rate limit reached (HTTP 429${said}). Lower the requests per minute for this provider or try again later.` });
+    return new ProviderError({
+      ...base,
+      kind: "rate_limit",
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      message: `${f.provider} rate limit reached (HTTP 429${said}). Lower the requests per minute for this provider or try again later.`,
+    });
   }
   if (f.status === 413 || (f.status === 400 && /batch|too many inputs|exceeds the maximum of \d+ inputs/i.test(detail))) {
     return new ProviderError({ ...base, kind: "batch_too_large", message: `${f.provider} rejected the batch as too large (HTTP ${f.status}${said}).` });

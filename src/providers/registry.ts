@@ -204,8 +204,7 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
     });
   }
 
-  const configuredChoices = () =>
-    (Object.keys(providers) as ChatProvider[]).filter((p) => providers[p].configured).map((p) => `${p}:<model-id>`);
+  const configuredChoices = () => (Object.keys(providers) as ChatProvider[]).filter((p) => providers[p].configured).map((p) => `${p}:<model-id>`);
 
   const chatModels = new Map<string, ChatModel>();
 
@@ -242,7 +241,6 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
       if (!entry.configured) throw new NotConfiguredError(`Chat provider "${provider}" is not configured: set ${entry.needs}.`);
       return listModels(entry.transport, signal);
     },
-    retries: () =>
-      [...new Set([...Object.values(providers).map((p) => p.transport), ...(embedTransport ? [embedTransport] : [])])].reduce((n, t) => n + t.retries, 0),
+    retries: () => [...new Set([...Object.values(providers).map((p) => p.transport), ...(embedTransport ? [embedTransport] : [])])].reduce((n, t) => n + t.retries, 0),
   };
 }

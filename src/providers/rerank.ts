@@ -30,9 +30,7 @@ export function createReranker(options: { transport: Transport; model: string; p
       const result = await transport.postJson(path, { model, query: { text: query }, passages: passages.map((text) => ({ text })), truncate: "END" }, rankingSchema, { ...call, model });
       const seen = new Set<number>();
       // Sorted by logit here too: the order is documented, but a server that forgets must not reorder our results.
-      return result.rankings
-        .filter((r) => r.index < passages.length && !seen.has(r.index) && seen.add(r.index))
-        .sort((a, b) => b.logit - a.logit);
+      return result.rankings.filter((r) => r.index < passages.length && !seen.has(r.index) && seen.add(r.index)).sort((a, b) => b.logit - a.logit);
     },
   };
 }

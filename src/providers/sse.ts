@@ -39,7 +39,11 @@ export async function* readJsonEvents(response: Response, provider: string, opti
   const type = response.headers.get("content-type") ?? "";
   if (!SSE_TYPE.test(type)) {
     const text = await firstText(response);
-    throw new ProviderError({ provider, kind: "stream", message: redact(`${provider} answered a streamed request with ${type ? `\`${type.slice(0, 100)}\`` : "no content type"}, not an event stream: ${text.slice(0, 200)}`) });
+    throw new ProviderError({
+      provider,
+      kind: "stream",
+      message: redact(`${provider} answered a streamed request with ${type ? `\`${type.slice(0, 100)}\`` : "no content type"}, not an event stream: ${text.slice(0, 200)}`),
+    });
   }
   if (!response.body) throw new ProviderError({ provider, kind: "stream", message: `${provider} sent a stream with no body.` });
   const reader = response.body

@@ -122,7 +122,12 @@ export function createTransport(options: TransportOptions): Transport {
     void response.body?.cancel();
     const location = response.headers.get("location") ?? "";
     const target = URL.canParse(location, options.baseURL) ? new URL(location, options.baseURL).origin : "an unknown address";
-    throw new ProviderError({ provider, kind: "bad_request", statusCode: response.status, message: `${provider} answered with a redirect (HTTP ${response.status}) to ${target}; askdocs does not follow redirects with the API key. Set the base URL to the final address.` });
+    throw new ProviderError({
+      provider,
+      kind: "bad_request",
+      statusCode: response.status,
+      message: `${provider} answered with a redirect (HTTP ${response.status}) to ${target}; askdocs does not follow redirects with the API key. Set the base URL to the final address.`,
+    });
   }
 
   /** NIM may answer 202 + NVCF-REQID; the result is polled until it is no longer 202. */
@@ -150,17 +155,19 @@ export function createTransport(options: TransportOptions): Transport {
     const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
     const signal = call.signal ? AbortSignal.any([call.signal, controller.signal]) : controller.signal;
     try {
-      let response = refuseRedirect(await fetchImpl(`${options.baseURL}${path}`, {
-        method,
-        headers: headers({
-          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-          Accept: stream ? "text/event-stream" : "application/json",
-          ...(call.requestId ? { "X-Request-Id": call.requestId } : {}),
+      let response = refuseRedirect(
+        await fetchImpl(`${options.baseURL}${path}`, {
+          method,
+          headers: headers({
+            ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+            Accept: stream ? "text/event-stream" : "application/json",
+            ...(call.requestId ? { "X-Request-Id": call.requestId } : {}),
+          }),
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          signal,
+          redirect: "manual",
         }),
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal,
-        redirect: "manual",
-      }));
+      );
       if (response.status === 202) response = await pollAccepted(response, signal);
       if (!response.ok) await fail(response, call.model);
       return await consume(response);
@@ -202,7 +209,12 @@ export function createTransport(options: TransportOptions): Transport {
       } catch (error) {
         if (error instanceof QueueFullError) {
           options.onAttempt?.({ provider, outcome: "busy", queueWaitMs: 0 });
-          throw new ProviderError({ provider, kind: "busy", retryAfterMs: error.estimateMs, message: `askdocs is at ${provider}'s request limit: ${error.message} Try again shortly, or raise the provider's RPM setting if your plan allows.` });
+          throw new ProviderError({
+            provider,
+            kind: "busy",
+            retryAfterMs: error.estimateMs,
+            message: `askdocs is at ${provider}'s request limit: ${error.message} Try again shortly, or raise the provider's RPM setting if your plan allows.`,
+          });
         }
         if (!(error instanceof ProviderError) || !error.retryable) throw error;
         if (n >= policy.maxRetries) {

@@ -86,7 +86,11 @@ export async function retrieve(options: RetrieveOptions): Promise<Retrieval> {
   if (!useReranker || hits.length === 0) return { hits: hits.slice(0, options.topK), mode };
 
   try {
-    const ranking = await useReranker.rank(options.query, hits.map((h) => h.text), vector ? { ...call, followUp: true } : { ...call, followUps: followUps - 1 });
+    const ranking = await useReranker.rank(
+      options.query,
+      hits.map((h) => h.text),
+      vector ? { ...call, followUp: true } : { ...call, followUps: followUps - 1 },
+    );
     const reranked = ranking.slice(0, options.topK).map((r) => ({ ...hits[r.index]!, score: r.logit }));
     return { hits: reranked, mode, rerank: { model: useReranker.model, applied: true } };
   } catch (error) {

@@ -84,7 +84,10 @@ export function checkWrite(documents: DocumentWrite[], dims: number): string[] {
 export function checkSearch(options: SearchOptions, maxTopK: number): void {
   const { topK, documentIds, sources } = options;
   if (!Number.isInteger(topK) || topK < 1 || topK > maxTopK) throw new InvalidRequestError(`Expected \`topK\` to be a whole number from 1 to ${maxTopK}, got \`${String(topK)}\``);
-  for (const [key, list] of [["documentIds", documentIds], ["sources", sources]] as const) {
+  for (const [key, list] of [
+    ["documentIds", documentIds],
+    ["sources", sources],
+  ] as const) {
     if (list !== undefined && (!Array.isArray(list) || list.some((item) => typeof item !== "string"))) throw new InvalidRequestError(`Expected \`${key}\` to be an array of strings`);
   }
 }

@@ -110,9 +110,7 @@ async function documentsOf(table: Table, where?: string): Promise<DocumentInfo[]
       });
     }
   }
-  return [...documents.values()].sort(
-    (a, b) => compare(a.source, b.source) || compare(a.documentId, b.documentId),
-  );
+  return [...documents.values()].sort((a, b) => compare(a.source, b.source) || compare(a.documentId, b.documentId));
 }
 
 export async function countDocuments(table: Table): Promise<number> {
@@ -132,4 +130,3 @@ function checkDocumentId(documentId: string): void {
     throw new InvalidRequestError(`Expected a non-empty document id, got \`${String(documentId)}\``);
   }
 }
-

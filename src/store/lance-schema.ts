@@ -23,19 +23,7 @@ const META_DIMS = "askdocs.dims";
 const FORMAT_VERSION = "2";
 
 /** Every column except `vector`: what reads project, so vectors are never loaded needlessly. */
-export const SCALAR_COLUMNS = [
-  "id",
-  "document_id",
-  "source",
-  "title",
-  "page",
-  "page_end",
-  "heading",
-  "chunk_index",
-  "text",
-  "content_hash",
-  "ingested_at",
-] as const;
+export const SCALAR_COLUMNS = ["id", "document_id", "source", "title", "page", "page_end", "heading", "chunk_index", "text", "content_hash", "ingested_at"] as const;
 
 /** The columns `listDocuments` needs. */
 export const DOCUMENT_COLUMNS = ["document_id", "source", "title", "content_hash", "ingested_at"] as const;
@@ -113,10 +101,7 @@ export function column(table: ArrowTable, name: string): { get(index: number): u
 
 /** Rows of a projection of SCALAR_COLUMNS, as StoredChunk. */
 export function readChunks(table: ArrowTable): StoredChunk[] {
-  const get = Object.fromEntries(SCALAR_COLUMNS.map((name) => [name, column(table, name)])) as Record<
-    (typeof SCALAR_COLUMNS)[number],
-    { get(index: number): unknown }
-  >;
+  const get = Object.fromEntries(SCALAR_COLUMNS.map((name) => [name, column(table, name)])) as Record<(typeof SCALAR_COLUMNS)[number], { get(index: number): unknown }>;
   const chunks: StoredChunk[] = [];
   for (let i = 0; i < table.numRows; i++) {
     chunks.push({

@@ -26,7 +26,10 @@ export interface VectorQueryTuning {
 function filterOf(options: SearchOptions): string | undefined | null {
   checkSearch(options, LANCE_MAX_TOP_K);
   const filters: string[] = [];
-  for (const [column, list] of [["document_id", options.documentIds], ["source", options.sources]] as const) {
+  for (const [column, list] of [
+    ["document_id", options.documentIds],
+    ["source", options.sources],
+  ] as const) {
     if (list === undefined) continue;
     if (list.length === 0) return null;
     filters.push(sqlIn(column, list));
@@ -43,14 +46,21 @@ function hitsOf(result: ArrowTable, scoreColumn: string, toScore: (raw: number) 
 
 /** Stops a query text from being read as query syntax: plain words, matched with OR. */
 function plainText(text: string): string {
-  return text.replace(/["'()[\]{}:^~*?\\+\-!]/g, " ").replace(/\s+/g, " ").trim();
+  return text
+    .replace(/["'()[\]{}:^~*?\\+\-!]/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 export async function vectorSearch(table: Table, vector: Float32Array | number[], dims: number, options: SearchOptions, tuning?: VectorQueryTuning): Promise<SearchHit[]> {
   const query = checkVector(vector, dims, "the query vector");
   const where = filterOf(options);
   if (where === null) return [];
-  let search = table.vectorSearch(query).distanceType("cosine").select([...SCALAR_COLUMNS, DISTANCE_COLUMN]).limit(options.topK);
+  let search = table
+    .vectorSearch(query)
+    .distanceType("cosine")
+    .select([...SCALAR_COLUMNS, DISTANCE_COLUMN])
+    .limit(options.topK);
   if (tuning) {
     search = search.nprobes(tuning.nprobes);
     if (tuning.refineFactor) search = search.refineFactor(tuning.refineFactor);
@@ -76,7 +86,11 @@ export async function keywordSearch(table: Table, text: string, options: SearchO
   const where = filterOf(options);
   const words = plainText(text);
   if (where === null || words === "") return [];
-  let search = table.query().fullTextSearch(words, { columns: ["text"] }).select([...SCALAR_COLUMNS, SCORE_COLUMN]).limit(await keywordLimit(table, options.topK));
+  let search = table
+    .query()
+    .fullTextSearch(words, { columns: ["text"] })
+    .select([...SCALAR_COLUMNS, SCORE_COLUMN])
+    .limit(await keywordLimit(table, options.topK));
   if (where) search = search.where(where);
   return hitsOf(await search.toArrow(), SCORE_COLUMN, (s) => s).slice(0, options.topK);
 }

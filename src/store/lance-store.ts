@@ -63,9 +63,7 @@ export async function openLanceStore(options: LanceStoreOptions): Promise<Vector
     throw new TypeError(`Expected \`uri\` to be a non-empty string, got \`${String(uri)}\` (${typeof uri})`);
   }
   if (typeof readConsistencySeconds !== "number" || !Number.isFinite(readConsistencySeconds) || readConsistencySeconds < 0) {
-    throw new TypeError(
-      `Expected \`readConsistencySeconds\` to be a finite number >= 0, got \`${String(readConsistencySeconds)}\` (${typeof readConsistencySeconds})`,
-    );
+    throw new TypeError(`Expected \`readConsistencySeconds\` to be a finite number >= 0, got \`${String(readConsistencySeconds)}\` (${typeof readConsistencySeconds})`);
   }
   const session = new Session(BigInt(indexCacheMiB) * 1024n * 1024n, BigInt(metadataCacheMiB) * 1024n * 1024n);
   const connection = await connect(uri, { readConsistencyInterval: readConsistencySeconds, session, ...(options.storageOptions ? { storageOptions: options.storageOptions } : {}) });
@@ -126,9 +124,7 @@ function createLanceStore(connection: Connection, upkeep: UpkeepOptions, maxConc
   async function storedTag(name: string, table: Table): Promise<ModelTag> {
     const stored = readModelTag(await table.schema());
     if (!stored) {
-      throw new ModelMismatchError(
-        `Collection \`${name}\` has no embedding-model record (it was not created by askdocs): re-ingest the documents into a new collection`,
-      );
+      throw new ModelMismatchError(`Collection \`${name}\` has no embedding-model record (it was not created by askdocs): re-ingest the documents into a new collection`);
     }
     return stored;
   }
@@ -169,7 +165,10 @@ function createLanceStore(connection: Connection, upkeep: UpkeepOptions, maxConc
       checkCollectionName(name);
       const table = tables.get(name);
       tables.delete(name);
-      await table?.then((t) => t.close(), () => undefined);
+      await table?.then(
+        (t) => t.close(),
+        () => undefined,
+      );
       if (!(await exists(name))) return false;
       await connection.dropTable(name);
       return true;
@@ -190,9 +189,7 @@ function createLanceStore(connection: Connection, upkeep: UpkeepOptions, maxConc
 
 function checkCollectionName(name: string): void {
   if (typeof name !== "string" || !COLLECTION_NAME.test(name)) {
-    throw new InvalidRequestError(
-      `Invalid collection name \`${String(name)}\`: use 1 to 64 characters, letters, digits, \`_\` or \`-\`, starting with a letter or digit`,
-    );
+    throw new InvalidRequestError(`Invalid collection name \`${String(name)}\`: use 1 to 64 characters, letters, digits, \`_\` or \`-\`, starting with a letter or digit`);
   }
 }
 
@@ -217,4 +214,3 @@ function checkSameModel(name: string, stored: ModelTag, wanted: ModelTag): void 
       `(with its original ${stored.dims} dimensions) to use this collection, or re-ingest the documents into a new collection.`,
   );
 }
-

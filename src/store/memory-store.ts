@@ -7,7 +7,18 @@
  */
 import { InvalidRequestError, ModelMismatchError, NotFoundError } from "../errors.js";
 import { checkSearch, checkVector, checkWrite } from "./checks.js";
-import { type ChunkRecord, COLLECTION_NAME, type Collection, type CollectionInfo, type DocumentInfo, type SearchHit, type SearchOptions, type StoredChunk, type StoreCapabilities, type VectorStore } from "./vector-store.js";
+import {
+  type ChunkRecord,
+  COLLECTION_NAME,
+  type Collection,
+  type CollectionInfo,
+  type DocumentInfo,
+  type SearchHit,
+  type SearchOptions,
+  type StoredChunk,
+  type StoreCapabilities,
+  type VectorStore,
+} from "./vector-store.js";
 
 const BM25_K1 = 1.2;
 const BM25_B = 0.75;
@@ -103,10 +114,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): VectorStore
         // Statistics over the whole collection, as a full-text index keeps them.
         const all = [...table.rows.values()];
         const averageLength = all.reduce((n, r) => n + r.length, 0) / all.length;
-        const idf = new Map(query.map((term) => {
-          const containing = all.filter((r) => r.terms.has(term)).length;
-          return [term, Math.log(1 + (all.length - containing + 0.5) / (containing + 0.5))];
-        }));
+        const idf = new Map(
+          query.map((term) => {
+            const containing = all.filter((r) => r.terms.has(term)).length;
+            return [term, Math.log(1 + (all.length - containing + 0.5) / (containing + 0.5))];
+          }),
+        );
         const hits: SearchHit[] = [];
         for (const row of rows) {
           let score = 0;

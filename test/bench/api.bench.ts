@@ -131,7 +131,12 @@ const articles: Article[] = squads.flatMap(({ lang, squad }) =>
   squad.data.map((a) => ({
     title: a.title.replace(/_/g, " "),
     zh: lang === "zh",
-    sentences: a.paragraphs.flatMap((p) => p.context.split(lang === "zh" ? /(?<=[。！？])/u : /(?<=[.!?])\s+/).map((s) => s.trim()).filter(Boolean)),
+    sentences: a.paragraphs.flatMap((p) =>
+      p.context
+        .split(lang === "zh" ? /(?<=[。！？])/u : /(?<=[.!?])\s+/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   })),
 );
 /** A handful of real questions, both languages, for the search load. */
@@ -232,7 +237,9 @@ try {
   print(`\naskdocs API benchmark · node ${process.version} · ${cpus().length} CPUs`);
   if (seeded) {
     print(`seeding ${counted} chunks (${counted / PER_DOCUMENT} documents × ${PER_DOCUMENT}): ${(seedMs / 1000).toFixed(1)} s = ${Math.round(counted / (seedMs / 1000))} chunks/s`);
-    print(`  fake embedding + records ${(seeded.embedMs / 1000).toFixed(1)} s · LanceDB replaceDocument ${(seeded.writeMs / 1000).toFixed(1)} s (first ${seeded.firstWriteMs.toFixed(0)} ms, last ${seeded.lastWriteMs.toFixed(0)} ms per 1000-chunk merge)`);
+    print(
+      `  fake embedding + records ${(seeded.embedMs / 1000).toFixed(1)} s · LanceDB replaceDocument ${(seeded.writeMs / 1000).toFixed(1)} s (first ${seeded.firstWriteMs.toFixed(0)} ms, last ${seeded.lastWriteMs.toFixed(0)} ms per 1000-chunk merge)`,
+    );
   } else {
     print(`reusing ${counted} chunks seeded before in ${lancedb}`);
   }
@@ -303,7 +310,10 @@ try {
     return { p50: median(times), p99: quantile(times, 0.99) };
   };
   const direct = new Map<string, { p50: number; p99: number }>();
-  for (const [label, handle] of [[BIG, big], [SMALL, tiny]] as const) {
+  for (const [label, handle] of [
+    [BIG, big],
+    [SMALL, tiny],
+  ] as const) {
     for (const mode of ["vector", "hybrid"] as const) direct.set(`${label} ${mode}`, await inProcess(handle, mode));
   }
 
@@ -358,7 +368,10 @@ try {
 
   print(`\nstreamed POST /v1/ask (default: hybrid retrieval, ${"nim:meta/llama-3.3-70b-instruct"}): time to first delta, median of ${options.asks} asks; fake latency D on the embedding and on the chat call`);
   print("collection     D ms   first delta ms   − 2·D ms   fake embed+chat ms   service overhead ms   of which search ms (hybrid, in-process)");
-  for (const [label, collection, handle] of [[SMALL, "small", tiny], [BIG, "bench", big]] as const) {
+  for (const [label, collection, handle] of [
+    [SMALL, "small", tiny],
+    [BIG, "bench", big],
+  ] as const) {
     for (const delay of [0, options.delay]) {
       fake.set({ latencyMs: delay });
       await timeToFirstDelta(collection, QUERIES[0]!); // warm
@@ -367,7 +380,9 @@ try {
       const costs = await fakeCosts(QUERIES[0]!, handle);
       const ttfd = median(times);
       const searchMs = direct.get(`${label} hybrid`)!.p50;
-      print(`${label.padEnd(12)} ${String(delay).padStart(6)} ${ms(ttfd).padStart(16)} ${ms(ttfd - 2 * delay).padStart(10)} ${ms(costs.embed + costs.chat).padStart(20)} ${ms(ttfd - costs.embed - costs.chat).padStart(21)} ${ms(searchMs).padStart(20)}`);
+      print(
+        `${label.padEnd(12)} ${String(delay).padStart(6)} ${ms(ttfd).padStart(16)} ${ms(ttfd - 2 * delay).padStart(10)} ${ms(costs.embed + costs.chat).padStart(20)} ${ms(ttfd - costs.embed - costs.chat).padStart(21)} ${ms(searchMs).padStart(20)}`,
+      );
     }
   }
   fake.set({ latencyMs: 0 });

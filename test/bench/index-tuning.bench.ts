@@ -40,18 +40,7 @@ import path from "node:path";
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import * as lancedb from "@lancedb/lancedb";
-import {
-  Field,
-  FixedSizeList,
-  Float32,
-  RecordBatch,
-  Schema,
-  Struct,
-  Table as ArrowTable,
-  Utf8,
-  makeData,
-  vectorFromArray,
-} from "apache-arrow";
+import { Field, FixedSizeList, Float32, RecordBatch, Schema, Struct, Table as ArrowTable, Utf8, makeData, vectorFromArray } from "apache-arrow";
 import { EmbeddingModel, ExactTopK, PROFILES, batchesOf, dot, queryVectors, recallAt, type Batch } from "./vectors.js";
 
 const { values } = parseArgs({
@@ -75,7 +64,10 @@ const DIMS = 1024;
 const K = 10;
 const WARMUP = 10;
 const DIST_CHECK_QUERIES = 50;
-const sizes = values.sizes.split(",").map(Number).sort((a, b) => a - b);
+const sizes = values.sizes
+  .split(",")
+  .map(Number)
+  .sort((a, b) => a - b);
 const queryCount = Number(values.queries);
 const verifyCount = Math.min(Number(values.verify), queryCount);
 const seed = Number(values.seed);
@@ -108,8 +100,14 @@ const RECOMMENDED: Setting = { nprobes: 40, refine: 2 };
 const sqrtPartitions = (n: number) => Math.max(1, Math.round(Math.sqrt(n)));
 /** nprobes values up to half the partitions (beyond that an IVF search is nearly a full scan). */
 const probes = (n: number) => [3, 5, 10, 20, 40, 80, 160].filter((p) => p <= Math.max(5, sqrtPartitions(n) / 2));
-const refineGrid = (n: number) => probes(n).filter((p) => p >= 10).flatMap((nprobes) => [undefined, 1, 5, 10].map((refine) => ({ nprobes, refine })));
-const rqGrid = (n: number) => probes(n).filter((p) => p >= 5).flatMap((nprobes) => [undefined, 2, 5, 10].map((refine) => ({ nprobes, refine })));
+const refineGrid = (n: number) =>
+  probes(n)
+    .filter((p) => p >= 10)
+    .flatMap((nprobes) => [undefined, 1, 5, 10].map((refine) => ({ nprobes, refine })));
+const rqGrid = (n: number) =>
+  probes(n)
+    .filter((p) => p >= 5)
+    .flatMap((nprobes) => [undefined, 2, 5, 10].map((refine) => ({ nprobes, refine })));
 
 const CONFIGS: Record<string, Config> = {
   flat: {
@@ -226,16 +224,18 @@ async function waitQuiet(): Promise<void> {
   }
 }
 
-const schema = new Schema([
-  new Field("id", new Utf8(), false),
-  new Field("text", new Utf8(), false),
-  new Field("vector", new FixedSizeList(DIMS, new Field("item", new Float32(), true)), true),
-]);
+const schema = new Schema([new Field("id", new Utf8(), false), new Field("text", new Utf8(), false), new Field("vector", new FixedSizeList(DIMS, new Field("item", new Float32(), true)), true)]);
 
 /** One Arrow table of `rows` rows; row r's id is start + r. `nulls` marks rows whose vector is null. */
 function arrowBatch(start: number, data: Float32Array, rows: number, nulls?: (row: number) => boolean): ArrowTable {
-  const ids = vectorFromArray(Array.from({ length: rows }, (_, i) => String(start + i)), new Utf8());
-  const texts = vectorFromArray(Array.from({ length: rows }, (_, i) => `synthetic chunk ${start + i}`), new Utf8());
+  const ids = vectorFromArray(
+    Array.from({ length: rows }, (_, i) => String(start + i)),
+    new Utf8(),
+  );
+  const texts = vectorFromArray(
+    Array.from({ length: rows }, (_, i) => `synthetic chunk ${start + i}`),
+    new Utf8(),
+  );
   const child = makeData({ type: new Float32(), length: rows * DIMS, data: data.subarray(0, rows * DIMS) });
   let nullBitmap: Uint8Array | undefined;
   let nullCount = 0;
@@ -337,9 +337,7 @@ async function measure(table: lancedb.Table, queries: Float32Array[], setting: S
 const settingLabel = (s: Setting | "flat") =>
   s === "flat"
     ? "brute force"
-    : [s.nprobes !== undefined ? `nprobes=${s.nprobes}` : "", s.refine !== undefined ? `refine=${s.refine}` : "", s.ef !== undefined ? `ef=${s.ef}` : ""]
-        .filter(Boolean)
-        .join(" ") || "defaults";
+    : [s.nprobes !== undefined ? `nprobes=${s.nprobes}` : "", s.refine !== undefined ? `refine=${s.refine}` : "", s.ef !== undefined ? `ef=${s.ef}` : ""].filter(Boolean).join(" ") || "defaults";
 
 interface Row {
   n: number;
@@ -443,7 +441,9 @@ try {
         agreement = sum / checked;
       }
       rows.push({ n, index: "none", params: "", setting: "brute force", p50: flat.p50, p99: flat.p99, firstMs: flat.first, cpuMs: flat.cpuMs, load: flat.load, distErr: flat.distErr, recall: agreement });
-      log(`N=${n} brute force p50 ${flat.p50.toFixed(1)} ms p99 ${flat.p99.toFixed(1)} ms CPU ${flat.cpuMs.toFixed(1)} ms/query (other processes ${flat.load.toFixed(1)} cores); agrees with JS exact top-10 on ${(agreement * 100).toFixed(2)}% of ids (${Math.min(verifyCount, flat.ids.length)} queries)${jsIsTruth ? "; ground truth: JS exact" : ""}`);
+      log(
+        `N=${n} brute force p50 ${flat.p50.toFixed(1)} ms p99 ${flat.p99.toFixed(1)} ms CPU ${flat.cpuMs.toFixed(1)} ms/query (other processes ${flat.load.toFixed(1)} cores); agrees with JS exact top-10 on ${(agreement * 100).toFixed(2)}% of ids (${Math.min(verifyCount, flat.ids.length)} queries)${jsIsTruth ? "; ground truth: JS exact" : ""}`,
+      );
       if (js && agreement < 1) notes.push(`N=${n}: LanceDB flat vs JS exact top-10 agreement ${agreement.toFixed(4)} (ties at the 10th place in float32)`);
     });
   }
@@ -480,9 +480,7 @@ try {
           n,
           index: config.name,
           params: config.describe(n),
-          ...(firstRow
-            ? { buildS: buildMs / 1000, cpuS: built.cpuMs / 1000, peakRssMb: built.peakRss / 2 ** 20, rssDeltaMb: (built.peakRss - built.baseRss) / 2 ** 20, indexMb: indexBytes / 2 ** 20 }
-            : {}),
+          ...(firstRow ? { buildS: buildMs / 1000, cpuS: built.cpuMs / 1000, peakRssMb: built.peakRss / 2 ** 20, rssDeltaMb: (built.peakRss - built.baseRss) / 2 ** 20, indexMb: indexBytes / 2 ** 20 } : {}),
           setting: settingLabel(setting),
           p50: m.p50,
           p99: m.p99,
@@ -493,7 +491,9 @@ try {
           recall: m.recall,
         });
         firstRow = false;
-        log(`N=${n} ${config.name} ${settingLabel(setting).padEnd(22)} p50 ${m.p50.toFixed(2).padStart(7)} ms  p99 ${m.p99.toFixed(2).padStart(7)} ms  CPU ${m.cpuMs.toFixed(2).padStart(6)} ms/q  recall@10 ${m.recall.toFixed(4)}  dist err ${m.distErr.toFixed(4)}  (first query ${m.first.toFixed(0)} ms, other processes ${m.load.toFixed(1)} cores)`);
+        log(
+          `N=${n} ${config.name} ${settingLabel(setting).padEnd(22)} p50 ${m.p50.toFixed(2).padStart(7)} ms  p99 ${m.p99.toFixed(2).padStart(7)} ms  CPU ${m.cpuMs.toFixed(2).padStart(6)} ms/q  recall@10 ${m.recall.toFixed(4)}  dist err ${m.distErr.toFixed(4)}  (first query ${m.first.toFixed(0)} ms, other processes ${m.load.toFixed(1)} cores)`,
+        );
       }
       // Free the disk of replaced index files between configs.
       await table.dropIndex(index?.name ?? "vector_idx");
@@ -562,9 +562,10 @@ try {
         const ratios: string[] = [];
         for (const refine of [undefined, 1]) {
           const hits = await search(withNulls, queries[0]!, { nprobes: 20, refine }).toArray();
-          const ratio = hits.reduce((sum: number, row: { id: string; _distance: number }) => {
-            return sum + row._distance / (1 - dot(queries[0]!, 0, model.vector(Number(row.id)), 0, DIMS));
-          }, 0) / hits.length;
+          const ratio =
+            hits.reduce((sum: number, row: { id: string; _distance: number }) => {
+              return sum + row._distance / (1 - dot(queries[0]!, 0, model.vector(Number(row.id)), 0, DIMS));
+            }, 0) / hits.length;
           ratios.push(`${refine === undefined ? "no refine" : `refine=${refine}`}: returned/exact = ${ratio.toFixed(3)}`);
         }
         return ratios.join(", ");

@@ -58,13 +58,24 @@ async function measure(collection: Collection, queries: Float32Array[], exact: E
     const latencies: number[] = [];
     const recalls: number[] = [];
     for (let q = 0; q < queries.length; q++) {
-      const text = textOf(10_000_000 + q).split(" ").slice(0, 5).join(" ");
+      const text = textOf(10_000_000 + q)
+        .split(" ")
+        .slice(0, 5)
+        .join(" ");
       const [hits, ms] = await timed(() => (mode === "vector" ? collection.vectorSearch(queries[q]!, { topK: K }) : hybridSearch(collection, text, queries[q]!, { topK: K, maxTopK: 1000, fusion: "relative" })));
       latencies.push(ms);
-      if (mode === "vector") recalls.push(recallAt(hits.map((h) => chunkIndex(h.id)), exact.top(q)));
+      if (mode === "vector")
+        recalls.push(
+          recallAt(
+            hits.map((h) => chunkIndex(h.id)),
+            exact.top(q),
+          ),
+        );
     }
     rows.push({ size, phase, mode, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), ...(recalls.length ? { recall: recalls.reduce((a, b) => a + b, 0) / recalls.length } : {}) });
-    console.log(`  ${phase} ${mode}: p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${quantile(latencies, 0.99).toFixed(1)} ms${recalls.length ? `, recall@10 ${(recalls.reduce((a, b) => a + b, 0) / recalls.length).toFixed(3)}` : ""}`);
+    console.log(
+      `  ${phase} ${mode}: p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${quantile(latencies, 0.99).toFixed(1)} ms${recalls.length ? `, recall@10 ${(recalls.reduce((a, b) => a + b, 0) / recalls.length).toFixed(3)}` : ""}`,
+    );
   }
 }
 

@@ -254,15 +254,7 @@ export class EmbeddingModel {
    * Writes one unit vector into `out`: around cluster `c` (or the midpoint of `c`
    * and `c2`), spread multiplied by `spreadScale`, residual by `residualScale`.
    */
-  private sample(
-    out: Float32Array,
-    normal: () => number,
-    latent: Float64Array,
-    c: number,
-    spreadScale: number,
-    residualScale: number,
-    c2 = -1,
-  ): void {
+  private sample(out: Float32Array, normal: () => number, latent: Float64Array, c: number, spreadScale: number, residualScale: number, c2 = -1): void {
     const { dims, rank } = this;
     const spread = this.spreads[c]! * spreadScale;
     for (let j = 0; j < rank; j++) latent[j] = spread * normal() * this.sd[j]!;
@@ -363,7 +355,11 @@ export class ExactTopK {
   readonly scores: Float32Array;
   readonly ids: Int32Array;
 
-  constructor(queries: Float32Array[], k: number, readonly limit = Infinity) {
+  constructor(
+    queries: Float32Array[],
+    k: number,
+    readonly limit = Infinity,
+  ) {
     this.k = k;
     this.count = queries.length;
     this.dims = queries[0]?.length ?? 0;

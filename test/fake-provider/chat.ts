@@ -1,3 +1,4 @@
+/** `POST /v1/chat/completions` in the OpenAI format, streaming or not. */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { unknownModel, validationFailed } from "./errors.js";
@@ -5,8 +6,6 @@ import { findModel } from "./models.js";
 import { renderMessage, respond, splitDeltas } from "./responder.js";
 import { estimateTokens } from "./tokens.js";
 import { httpReply, type Reply, type ResolvedOptions } from "./types.js";
-
-/** `POST /v1/chat/completions` in the OpenAI format, streaming or not. */
 
 const Part = z.looseObject({ type: z.string(), text: z.string().optional() });
 const Message = z.looseObject({
@@ -41,8 +40,7 @@ export function chat(body: unknown, options: ResolvedOptions): Reply {
   const reply = respond(messages);
   const message = renderMessage(reply, style);
   const promptTokens = messages.reduce((sum, m) => sum + estimateTokens(m.text), 0);
-  const completionTokens =
-    estimateTokens(message.content) + estimateTokens(message.reasoning_content ?? message.reasoning ?? "");
+  const completionTokens = estimateTokens(message.content) + estimateTokens(message.reasoning_content ?? message.reasoning ?? "");
   const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
   const id = `chatcmpl-${randomUUID().replaceAll("-", "")}`;
   const created = Math.floor(Date.now() / 1000);

@@ -1,11 +1,10 @@
+/** `POST /v1/embeddings`, as hosted NIM (strict) or a self-hosted vLLM-like server (lenient). */
 import { z } from "zod";
 import { batchTooLarge, inputTooLong, unknownModel, validationFailed } from "./errors.js";
 import { findModel } from "./models.js";
 import { estimateTokens, truncateToTokens } from "./tokens.js";
 import { httpReply, type Reply, type ResolvedOptions } from "./types.js";
 import { fakeEmbedding, toBase64 } from "./vectors.js";
-
-/** `POST /v1/embeddings`, as hosted NIM (strict) or a self-hosted vLLM-like server (lenient). */
 
 const input = z.union([z.string(), z.array(z.string()).min(1)]);
 const encodingFormat = z.enum(["float", "base64"]).optional();

@@ -1,13 +1,12 @@
-import { createHash } from "node:crypto";
-import type { z } from "zod";
-import { httpReply, type Flavor, type Reply } from "./types.js";
-
 /**
  * The providers' real error bodies (REFERENCE.md). NIM answers problem-details
  * JSON `{status,title,detail}`, not OpenAI's `{error:{…}}`; Qiniu mixes an
  * OpenAI-like shape with a bare `{"error":"…","status":false}` for bad headers.
  * Clients must parse both, so the fake must send both.
  */
+import { createHash } from "node:crypto";
+import type { z } from "zod";
+import { httpReply, type Flavor, type Reply } from "./types.js";
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",
@@ -42,9 +41,7 @@ export function unauthorized(flavor: Flavor, reason: "missing" | "invalid"): Rep
   if (flavor === "nim") return problem(401, "Authentication failed");
   if (flavor === "qiniu") {
     // Qiniu says "header missing" for any malformed Authorization header, not only an absent one.
-    return reason === "missing"
-      ? httpReply(401, { error: "authorization header missing", status: false })
-      : openaiError(401, "invalid api key", "invalid_request_error");
+    return reason === "missing" ? httpReply(401, { error: "authorization header missing", status: false }) : openaiError(401, "invalid api key", "invalid_request_error");
   }
   return reason === "missing"
     ? openaiError(401, "You didn't provide an API key.", "invalid_request_error", "missing_api_key")
@@ -66,12 +63,7 @@ export function unknownModel(flavor: Flavor, model: string): Reply {
 /** Retry-After only when asked for: NIM does not document one. */
 export function rateLimited(flavor: Flavor, retryAfterSeconds?: number): Reply {
   const headers = retryAfterSeconds === undefined ? undefined : { "retry-after": String(retryAfterSeconds) };
-  const reply =
-    flavor === "nim"
-      ? problem(429)
-      : flavor === "qiniu"
-        ? openaiError(429, "rate limit exceeded", "rate_limit_error")
-        : openaiError(429, "Rate limit reached for requests", "requests", "rate_limit_exceeded");
+  const reply = flavor === "nim" ? problem(429) : flavor === "qiniu" ? openaiError(429, "rate limit exceeded", "rate_limit_error") : openaiError(429, "Rate limit reached for requests", "requests", "rate_limit_exceeded");
   return headers && reply.kind === "http" ? { ...reply, headers } : reply;
 }
 
@@ -156,6 +148,9 @@ function pyRepr(value: unknown): string {
   if (typeof value === "string") return `'${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`;
   if (typeof value === "boolean") return value ? "True" : "False";
   if (Array.isArray(value)) return `[${value.slice(0, 5).map(pyRepr).join(", ")}${value.length > 5 ? ", …" : ""}]`;
-  if (typeof value === "object") return `{${Object.entries(value).map(([k, v]) => `'${k}': ${pyRepr(v)}`).join(", ")}}`;
+  if (typeof value === "object")
+    return `{${Object.entries(value)
+      .map(([k, v]) => `'${k}': ${pyRepr(v)}`)
+      .join(", ")}}`;
   return String(value);
 }

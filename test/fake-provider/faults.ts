@@ -1,10 +1,9 @@
-import { quotaExceeded, rateLimited, serverError, streamErrorEvent, unknownModel } from "./errors.js";
-import { httpReply, type Fault, type FaultRoute, type Flavor, type Reply } from "./types.js";
-
 /**
  * Injected faults, consumed first-in first-out by the requests whose route
  * matches. Tests script failure sequences with them ("two 429s, then a drop").
  */
+import { quotaExceeded, rateLimited, serverError, streamErrorEvent, unknownModel } from "./errors.js";
+import { httpReply, type Fault, type FaultRoute, type Flavor, type Reply } from "./types.js";
 
 export type ApiRoute = Exclude<FaultRoute, "any">;
 

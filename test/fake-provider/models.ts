@@ -1,10 +1,9 @@
-import type { Flavor, Reply } from "./types.js";
-import { httpReply } from "./types.js";
-
 /**
  * Model catalogues per flavor, from REFERENCE.md. Reasoning style is a property
  * of the model because each provider surfaces reasoning differently.
  */
+import type { Flavor, Reply } from "./types.js";
+import { httpReply } from "./types.js";
 
 export type ReasoningStyle =
   | "plain"
@@ -78,11 +77,7 @@ const CATALOGUES: Record<Flavor, ModelEntry[]> = {
  * providers accept: NIM's `-query`/`-passage` suffix on asymmetric models (it sets
  * input_type) and Qiniu's `?search` suffix (web search).
  */
-export function findModel(
-  flavor: Flavor,
-  id: string,
-  kind: ModelEntry["kind"],
-): { entry: ModelEntry; inputType?: "query" | "passage" } | undefined {
+export function findModel(flavor: Flavor, id: string, kind: ModelEntry["kind"]): { entry: ModelEntry; inputType?: "query" | "passage" } | undefined {
   const catalogue = CATALOGUES[flavor].filter((m) => m.kind === kind && m.callable !== false);
   const exact = catalogue.find((m) => m.id === id);
   if (exact) return { entry: exact };

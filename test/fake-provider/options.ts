@@ -12,8 +12,7 @@ export function resolveOptions(options: FakeProviderOptions): ResolvedOptions {
     maxBatch: options.maxBatch,
     streamChunkDelayMs: options.streamChunkDelayMs ?? 0,
   };
-  const problem = (name: string, expected: string, value: unknown) =>
-    new TypeError(`Expected \`${name}\` to be ${expected}, got \`${String(value)}\` (${typeof value})`);
+  const problem = (name: string, expected: string, value: unknown) => new TypeError(`Expected \`${name}\` to be ${expected}, got \`${String(value)}\` (${typeof value})`);
   if (!FLAVORS.includes(o.flavor)) throw problem("flavor", `one of ${FLAVORS.join(", ")}`, o.flavor);
   if (typeof o.apiKey !== "string" || o.apiKey === "") throw problem("apiKey", "a non-empty string", o.apiKey);
   for (const name of ["latencyMs", "streamChunkDelayMs"] as const) {

@@ -1,15 +1,14 @@
+/**
+ * NIM reranking. Self-hosted: `POST /v1/ranking`. Hosted:
+ * `POST /v1/retrieval/nvidia/<model>/reranking` with dots in the model name
+ * written as underscores (`llama-3_2-nv-rerankqa-1b-v2`).
+ */
 import { z } from "zod";
 import { inputTooLong, unknownModel, validationFailed } from "./errors.js";
 import { features, overlapScore } from "./lexical.js";
 import { findModel } from "./models.js";
 import { estimateTokens, truncateToTokens } from "./tokens.js";
 import { httpReply, type Reply, type ResolvedOptions } from "./types.js";
-
-/**
- * NIM reranking. Self-hosted: `POST /v1/ranking`. Hosted:
- * `POST /v1/retrieval/nvidia/<model>/reranking` with dots in the model name
- * written as underscores (`llama-3_2-nv-rerankqa-1b-v2`).
- */
 
 const RankingBody = z.looseObject({
   model: z.string(),

@@ -1,12 +1,11 @@
-import { containsCjk, features, overlapScore } from "./lexical.js";
-import type { ReasoningStyle } from "./models.js";
-
 /**
  * An extractive "model": it answers with the source sentence that shares most
  * words (or CJK characters) with the question, cited as `[n]`. Good enough for
  * end-to-end tests to check that retrieval put the right source in the prompt,
  * and fully deterministic.
  */
+import { containsCjk, features, overlapScore } from "./lexical.js";
+import type { ReasoningStyle } from "./models.js";
 
 export interface ChatMessage {
   role: string;
@@ -93,10 +92,7 @@ export function respond(messages: ChatMessage[]): Answer {
 }
 
 /** The assistant message fields for a reasoning style. */
-export function renderMessage(
-  reply: Answer,
-  style: ReasoningStyle,
-): { content: string; reasoning_content?: string; reasoning?: string } {
+export function renderMessage(reply: Answer, style: ReasoningStyle): { content: string; reasoning_content?: string; reasoning?: string } {
   switch (style) {
     case "reasoning_content":
       return { content: reply.answer, reasoning_content: reply.reasoning };

@@ -1,3 +1,10 @@
+/**
+ * The fake NIM / Qiniu / OpenAI-compatible server. Plain node:http rather than
+ * Hono because faults need the socket: "drop" destroys it mid-request, and a
+ * client that disconnects mid-stream must be noticed.
+ *
+ * Per request: record -> latency -> fault -> auth -> route -> rate limit -> handler.
+ */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,14 +18,6 @@ import { ocr } from "./ocr.js";
 import { ranking } from "./ranking.js";
 import { httpReply, type FakeProvider, type FakeProviderOptions, type Flavor, type RecordedRequest, type Reply } from "./types.js";
 import { parseBody, pause, readBody, redactHeaders, send, type ParsedBody } from "./wire.js";
-
-/**
- * The fake NIM / Qiniu / OpenAI-compatible server. Plain node:http rather than
- * Hono because faults need the socket: "drop" destroys it mid-request, and a
- * client that disconnects mid-stream must be noticed.
- *
- * Per request: record -> latency -> fault -> auth -> route -> rate limit -> handler.
- */
 
 const WINDOW_MS = 60_000;
 const STATUS_PATH = "/v2/nvcf/pexec/status";

@@ -1,5 +1,3 @@
-import { bigrams, isStopword, terms } from "./lexical.js";
-
 /**
  * Deterministic fake embeddings: feature hashing of content-word unigrams, bigrams
  * and (for Latin words) character trigrams into signed buckets, with sublinear term
@@ -9,6 +7,7 @@ import { bigrams, isStopword, terms } from "./lexical.js";
  * from the text alone: the same in every process and for every model, which lets
  * tests seed a store without HTTP.
  */
+import { bigrams, isStopword, terms } from "./lexical.js";
 
 export const FAKE_DIMENSIONS = 1024;
 

@@ -1,7 +1,6 @@
+/** Socket-level plumbing of the fake server: bodies, header redaction, pauses and writing replies. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RecordedRequest, Reply } from "./types.js";
-
-/** Socket-level plumbing of the fake server: bodies, header redaction, pauses and writing replies. */
 
 export type ParsedBody = { ok: boolean; value: unknown };
 

@@ -55,7 +55,12 @@ export function ingestEnv(fake: FakeProvider, lancedbUri: string, extra: Record<
 export function startIngest(args: string[], env: Record<string, string>, timeoutMs = 90_000, options: { detached?: boolean; cwd?: string } = {}): RunningIngest {
   const started = Date.now();
   const tsx = pathToFileURL(path.join(REPO_ROOT, "node_modules/tsx/dist/loader.mjs")).href;
-  const child = spawn(process.execPath, ["--import", tsx, path.join(REPO_ROOT, "ingest/command.ts"), ...args], { cwd: options.cwd ?? REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: options.detached ?? false });
+  const child = spawn(process.execPath, ["--import", tsx, path.join(REPO_ROOT, "ingest/command.ts"), ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached ?? false,
+  });
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (text: string) => (stdout += text));

@@ -86,7 +86,10 @@ export async function writeNotes(dir: string, count: number): Promise<string[]> 
     const sections = ["History", "How it works", "Visiting"].map(
       (heading, s) =>
         `## ${heading}\n\n` +
-        Array.from({ length: 4 }, (_, k) => `Note ${i} about ${topic}, section ${s}, sentence ${k}: the ${topic} of district ${i * 7 + k} were surveyed in year ${1900 + i * 3 + s} and recorded by clerk number ${k + s * 11}.`).join(" "),
+        Array.from(
+          { length: 4 },
+          (_, k) => `Note ${i} about ${topic}, section ${s}, sentence ${k}: the ${topic} of district ${i * 7 + k} were surveyed in year ${1900 + i * 3 + s} and recorded by clerk number ${k + s * 11}.`,
+        ).join(" "),
     );
     const file = path.join(dir, `note-${String(i).padStart(2, "0")}.md`);
     await writeFile(file, `# Note ${i}: ${topic}\n\n${sections.join("\n\n")}\n`);

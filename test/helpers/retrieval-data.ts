@@ -32,7 +32,10 @@ export async function readXquad(language: Language): Promise<{ articles: EvalArt
  * character dropped. Fixed rules, not chosen per question.
  */
 export function withTypos(question: string, language: Language): string {
-  if (language === "zh") return Array.from(question).filter((_, i) => i % 4 !== 3).join("");
+  if (language === "zh")
+    return Array.from(question)
+      .filter((_, i) => i % 4 !== 3)
+      .join("");
   return question.replace(/\p{L}{7,}/gu, (word) => {
     const letters = Array.from(word);
     const i = Math.floor(letters.length / 2) - 1;

@@ -5,7 +5,6 @@
  */
 import { prng } from "../bench/vectors.js";
 
-
 function gaussian(random: () => number): number {
   // Box-Muller; 1 - u keeps log() away from 0.
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
@@ -34,7 +33,10 @@ export function clusteredVectors(options: { dims: number; count: number; cluster
   const queries = Array.from({ length: options.queries }, (_, i) => {
     if (i % 5 !== 4) return around(pick(), spread * 1.3);
     const [a, b] = [pick(), pick()];
-    return around(a.map((x, k) => x + b[k]!), spread);
+    return around(
+      a.map((x, k) => x + b[k]!),
+      spread,
+    );
   });
   return { rows, queries };
 }

@@ -33,7 +33,10 @@ describe.skipIf(!nimKey)("NVIDIA NIM (live)", () => {
   });
 
   it("reports a model the account cannot call as unknown_model", async () => {
-    const error = await providers.chat("nim:nvidia/no-such-model-askdocs").complete({ messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
+    const error = await providers
+      .chat("nim:nvidia/no-such-model-askdocs")
+      .complete({ messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderError);
     expect(["unknown_model", "bad_request"]).toContain((error as ProviderError).kind);
   });
@@ -54,7 +57,10 @@ describe.skipIf(!qiniuKey)("Qiniu (live)", () => {
   });
 
   it("reports a wrong model id (503 'price of the model is not set') as unknown_model, without retrying", async () => {
-    const error = await providers.chat("qiniu:no-such-model-askdocs").complete({ messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
+    const error = await providers
+      .chat("qiniu:no-such-model-askdocs")
+      .complete({ messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
     expect((error as ProviderError).kind).toBe("unknown_model");
   });
 });

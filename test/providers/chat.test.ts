@@ -123,8 +123,18 @@ describe("think-tag splitting", () => {
       for (let cut = 1; cut < t.input.length; cut++) {
         const splitter = createThinkSplitter({ holdUntilClose: () => true });
         const parts = [splitter.push(t.input.slice(0, cut)), splitter.push(t.input.slice(cut)), splitter.flush()];
-        expect(parts.map((p) => p.answer).join("").trim()).toBe(t.answer);
-        expect(parts.map((p) => p.reasoning).join("").trim()).toBe(t.reasoning);
+        expect(
+          parts
+            .map((p) => p.answer)
+            .join("")
+            .trim(),
+        ).toBe(t.answer);
+        expect(
+          parts
+            .map((p) => p.reasoning)
+            .join("")
+            .trim(),
+        ).toBe(t.reasoning);
       }
     });
   }
