@@ -131,8 +131,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
       truncated: providers.embedder?.stats().truncated ?? 0,
       dryRun,
     });
-    if (controller.signal.aborted) return 130;
-    return report.files.some((f) => f.status === "failed") || found.missing.length > 0 ? 1 : 0;
+    return exitCode(report, found.missing.length, controller.signal.aborted);
   } finally {
     progress.stop();
     process.off("SIGINT", onSignal);
@@ -172,8 +171,7 @@ async function runRemote(inputs: string[], options: { url: string; apiKey: strin
     progress.stop();
     for (const p of pruned) out.write(`${options.dryRun ? "would prune" : "pruned"} ${p}\n`);
     printSummary(out, report, { skipped: found.skipped.length, missing: found.missing.length, pruned: pruned.length, retries: 0, truncated: 0, dryRun: options.dryRun });
-    if (controller.signal.aborted) return 130;
-    return report.files.some((f) => f.status === "failed") || found.missing.length > 0 ? 1 : 0;
+    return exitCode(report, found.missing.length, controller.signal.aborted);
   } finally {
     progress.stop();
     process.off("SIGINT", onSignal);
@@ -225,4 +223,10 @@ function printSummary(out: NodeJS.WriteStream, report: IngestReport, extra: { sk
 // Run when executed directly (npm run ingest: dist/ingest/command.js; tsx: ingest/command.ts), not when imported by tests or the bin.
 if (/ingest[\\/]command\.[jt]s$/.test(process.argv[1] ?? "")) {
   process.exitCode = await runIngest(process.argv.slice(2), process.env);
+}
+
+/** 130 interrupted; 1 when a file failed or a named path was missing; else 0. */
+function exitCode(report: IngestReport, missing: number, aborted: boolean): number {
+  if (aborted) return 130;
+  return report.files.some((f) => f.status === "failed") || missing > 0 ? 1 : 0;
 }

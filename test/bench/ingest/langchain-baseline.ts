@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { watchPeakRss } from "./peak-rss.js";
+import { runMeasured } from "./peak-rss.js";
 
 export const BASELINE_DIR = path.join(tmpdir(), "askdocs-langchain-baseline");
 
@@ -95,15 +95,7 @@ export interface BaselineResult {
 
 export async function runBaseline(corpus: string, uri: string, baseURL: string): Promise<BaselineResult> {
   await writeFile(path.join(BASELINE_DIR, "baseline.mjs"), SCRIPT);
-  const started = performance.now();
-  const child = spawn(process.execPath, ["baseline.mjs", corpus, uri, baseURL], { cwd: BASELINE_DIR, stdio: ["ignore", "pipe", "pipe"] });
-  const rss = watchPeakRss(child.pid!);
-  let output = "";
-  child.stdout.setEncoding("utf8").on("data", (t: string) => (output += t));
-  child.stderr.setEncoding("utf8").on("data", (t: string) => (output += t));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  const wallMs = performance.now() - started;
-  const peakRss = rss.stop();
+  const { code, wallMs, peakRss, output } = await runMeasured(["baseline.mjs", corpus, uri, baseURL], { cwd: BASELINE_DIR });
   const last = output.trim().split("\n").at(-1) ?? "";
   if (code !== 0 || !last.startsWith("{")) throw new Error(`the LangChain baseline failed (exit ${code}):\n${output.slice(-2000)}`);
   const result = JSON.parse(last) as { documents: number; chunks: number };

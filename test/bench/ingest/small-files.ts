@@ -3,23 +3,14 @@
  * against an instant fake provider (NIM_RPM high enough never to pace), with its wall
  * time, the chunks it wrote and its peak RSS.
  */
-import { spawn } from "node:child_process";
 import path from "node:path";
 import type { FakeProvider } from "../../fake-provider/index.js";
 import { REPO_ROOT, ingestEnv } from "../../helpers/ingest-cli.js";
-import { watchPeakRss } from "./peak-rss.js";
+import { runMeasured } from "./peak-rss.js";
 
 export async function runAskdocsIngest(fake: FakeProvider, corpus: string, root: string, run: number): Promise<{ wallMs: number; chunks: number; peakRss: number | undefined; output: string }> {
   const env = ingestEnv(fake, path.join(root, `askdocs-db-${run}`), { NIM_RPM: "100000" });
-  const started = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "ingest/command.ts", corpus], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  const rss = watchPeakRss(child.pid!);
-  let output = "";
-  child.stdout.setEncoding("utf8").on("data", (t: string) => (output += t));
-  child.stderr.setEncoding("utf8").on("data", (t: string) => (output += t));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  const wallMs = performance.now() - started;
-  const peakRss = rss.stop();
+  const { code, wallMs, peakRss, output } = await runMeasured(["--import", "tsx", "ingest/command.ts", corpus], { cwd: REPO_ROOT, env });
   if (code !== 0) throw new Error(`askdocs ingest exited ${code}:\n${output.slice(-3000)}`);
   const chunks = Number(/chunks: (\d+) written/.exec(output)?.[1]);
   return { wallMs, chunks, peakRss, output };
