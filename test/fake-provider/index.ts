@@ -1,6 +1,6 @@
 /**
  * Fake NVIDIA NIM / Qiniu / OpenAI-compatible provider for tests and benchmarks,
- * faithful to /work/shared/REFERENCE.md. Start one per test file on port 0:
+ * faithful to the provider facts in ../shared/REFERENCE.md (summarised in the README). Start one per test file on port 0:
  *
  *   const fake = await startFakeProvider({ flavor: "nim", rpmLimit: 40 });
  *   // point the client under test at baseURL fake.url with key "test-key"
