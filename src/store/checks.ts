@@ -1,13 +1,14 @@
 /**
  * The checks every store makes on its input, in one place so that every backend
- * refuses the same bad input with the same message. Searches: a top-k within the
+ * refuses the same bad input with the same message. Collections: a portable name, and
+ * the embedding model that built them. Searches: a top-k within the
  * store's limit, a query vector of the right size, filters as lists of strings. Writes: vectors of the collection's size
  * holding finite numbers, chunk ids of the form `documentId:chunkIndex` (unique across
  * documents, so replacing one document can never touch another), no duplicates.
  * Everything is checked before anything is written: a bad call writes nothing.
  */
-import { InvalidRequestError } from "../errors.js";
-import type { ChunkRecord, DocumentWrite, SearchOptions } from "./vector-store.js";
+import { InvalidRequestError, ModelMismatchError } from "../errors.js";
+import { type ChunkRecord, COLLECTION_NAME, type DocumentWrite, type SearchOptions } from "./vector-store.js";
 
 const INT32_MAX = 2 ** 31 - 1;
 
@@ -90,4 +91,29 @@ export function checkSearch(options: SearchOptions, maxTopK: number): void {
   ] as const) {
     if (list !== undefined && (!Array.isArray(list) || list.some((item) => typeof item !== "string"))) throw new InvalidRequestError(`Expected \`${key}\` to be an array of strings`);
   }
+}
+
+/** Which embedding model built a collection: vectors of different models are not comparable. */
+export interface ModelTag {
+  embedModel: string;
+  dims: number;
+}
+
+/** Collection names become table names and namespaces: keep them portable. */
+export function checkCollectionName(name: string): void {
+  if (typeof name !== "string" || !COLLECTION_NAME.test(name)) {
+    throw new InvalidRequestError(`Invalid collection name \`${String(name)}\`: use 1 to 64 characters, letters, digits, \`_\` or \`-\`, starting with a letter or digit`);
+  }
+}
+
+/** Refuses to open a collection with another model than the one that built it (409). */
+export function checkSameModel(name: string, stored: ModelTag, wanted: ModelTag): void {
+  if (stored.embedModel === wanted.embedModel && stored.dims === wanted.dims) return;
+  const built = `\`${stored.embedModel}\` (${stored.dims} dimensions)`;
+  const configured = `\`${wanted.embedModel}\` (${wanted.dims} dimensions)`;
+  throw new ModelMismatchError(
+    `Collection \`${name}\` was built with embedding model ${built}, but the configured model is ${configured}; ` +
+      `vectors from different models cannot be compared. Set EMBED_MODEL=${stored.embedModel} ` +
+      `(with its original ${stored.dims} dimensions) to use this collection, or re-ingest the documents into a new collection.`,
+  );
 }

@@ -11,10 +11,9 @@
  * into words by `Intl.Segmenter` before FTS5 indexes them. Runtime-agnostic.
  */
 import { NotFoundError } from "../errors.js";
-import { checkSearch, checkVector, checkWrite } from "./checks.js";
+import { checkCollectionName, checkSameModel, checkSearch, checkVector, checkWrite } from "./checks.js";
 import { type D1Database, VECTORIZE_LIMITS, type VectorizeFilter, type VectorizeIndex } from "./cloudflare-bindings.js";
 import { CHUNK_COLUMNS, type ChunkRow, DOCUMENT_SELECT, type DocumentRow, IN_JSON, insertChunks, matchExpression, toDocumentInfo, toStoredChunk } from "./cloudflare-rows.js";
-import { checkCollectionName, modelMismatch } from "./store-errors.js";
 import type { Collection, CollectionInfo, DocumentWrite, SearchHit, SearchOptions, StoreCapabilities, VectorStore } from "./vector-store.js";
 
 export interface CloudflareStoreOptions {
@@ -157,7 +156,7 @@ export function createCloudflareStore(options: CloudflareStoreOptions): VectorSt
         await db.prepare("INSERT OR IGNORE INTO collections (name, embed_model, dims, created_at) VALUES (?, ?, ?, ?)").bind(name, open.embedModel, open.dims, Date.now()).run();
         tag = (await tagOf(name))!;
       }
-      if (tag.embed_model !== open.embedModel || tag.dims !== open.dims) throw modelMismatch(name, { embedModel: tag.embed_model, dims: tag.dims }, open);
+      checkSameModel(name, { embedModel: tag.embed_model, dims: tag.dims }, open);
       return collectionOf(name, tag.embed_model, tag.dims);
     },
 

@@ -4,8 +4,8 @@
  */
 import type { Table } from "@lancedb/lancedb";
 import { InvalidRequestError } from "../errors.js";
-import { checkWrite } from "./checks.js";
-import { DOCUMENT_COLUMNS, type ModelTag, column, toRow } from "./lance-schema.js";
+import { type ModelTag, checkWrite } from "./checks.js";
+import { DOCUMENT_COLUMNS, column, toRow } from "./lance-schema.js";
 import { keywordSearch, vectorSearch } from "./lance-search.js";
 import { type UpkeepOptions, hasIndexOn, maintain } from "./lance-upkeep.js";
 import { sqlEquals, sqlIn } from "./sql-filter.js";

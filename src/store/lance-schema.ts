@@ -5,12 +5,7 @@
 import { Field, FixedSizeList, Float32, Int32, Schema, TimestampMillisecond, Type, Utf8 } from "apache-arrow";
 import type { Table as ArrowTable } from "apache-arrow";
 import type { ChunkRecord, StoredChunk } from "./vector-store.js";
-
-/** Which embedding model built a collection: vectors of different models are not comparable. */
-export interface ModelTag {
-  embedModel: string;
-  dims: number;
-}
+import type { ModelTag } from "./checks.js";
 
 /**
  * Schema-metadata keys. LanceDB 0.37 keeps schema metadata in the table manifest,

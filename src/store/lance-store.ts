@@ -4,12 +4,12 @@
  */
 import { Index, Session, connect } from "@lancedb/lancedb";
 import type { Connection, Table } from "@lancedb/lancedb";
-import { InvalidRequestError, ModelMismatchError, NotFoundError } from "../errors.js";
+import { ModelMismatchError, NotFoundError } from "../errors.js";
 import PQueue from "p-queue";
 import { type CollectionContext, countDocuments, createCollection } from "./lance-collection.js";
+import { type ModelTag, checkCollectionName, checkSameModel } from "./checks.js";
 import { chunkSchema, readModelTag } from "./lance-schema.js";
 import { LANCE_MAX_TOP_K } from "./lance-search.js";
-import type { ModelTag } from "./lance-schema.js";
 import { ftsIndex, type UpkeepOptions, type VectorIndexPolicy } from "./lance-upkeep.js";
 import { COLLECTION_NAME } from "./vector-store.js";
 import type { CollectionInfo, OpenCollectionOptions, VectorStore } from "./vector-store.js";
@@ -187,12 +187,6 @@ function createLanceStore(connection: Connection, upkeep: UpkeepOptions, maxConc
   };
 }
 
-function checkCollectionName(name: string): void {
-  if (typeof name !== "string" || !COLLECTION_NAME.test(name)) {
-    throw new InvalidRequestError(`Invalid collection name \`${String(name)}\`: use 1 to 64 characters, letters, digits, \`_\` or \`-\`, starting with a letter or digit`);
-  }
-}
-
 function checkOpenOptions(options: OpenCollectionOptions): ModelTag {
   const { embedModel, dims } = options;
   if (typeof embedModel !== "string" || embedModel === "") {
@@ -202,15 +196,4 @@ function checkOpenOptions(options: OpenCollectionOptions): ModelTag {
     throw new TypeError(`Expected \`dims\` to be a whole number >= 1, got \`${String(dims)}\` (${typeof dims})`);
   }
   return { embedModel, dims };
-}
-
-function checkSameModel(name: string, stored: ModelTag, wanted: ModelTag): void {
-  if (stored.embedModel === wanted.embedModel && stored.dims === wanted.dims) return;
-  const built = `\`${stored.embedModel}\` (${stored.dims} dimensions)`;
-  const configured = `\`${wanted.embedModel}\` (${wanted.dims} dimensions)`;
-  throw new ModelMismatchError(
-    `Collection \`${name}\` was built with embedding model ${built}, but the configured model is ${configured}; ` +
-      `vectors from different models cannot be compared. Set EMBED_MODEL=${stored.embedModel} ` +
-      `(with its original ${stored.dims} dimensions) to use this collection, or re-ingest the documents into a new collection.`,
-  );
 }

@@ -5,20 +5,9 @@
  * tests run on it, and the contract suite holds it to the same rules as LanceDB. It is
  * not a mock: every search is computed, nothing is scripted. Runtime-agnostic.
  */
-import { InvalidRequestError, ModelMismatchError, NotFoundError } from "../errors.js";
-import { checkSearch, checkVector, checkWrite } from "./checks.js";
-import {
-  type ChunkRecord,
-  COLLECTION_NAME,
-  type Collection,
-  type CollectionInfo,
-  type DocumentInfo,
-  type SearchHit,
-  type SearchOptions,
-  type StoredChunk,
-  type StoreCapabilities,
-  type VectorStore,
-} from "./vector-store.js";
+import { NotFoundError } from "../errors.js";
+import { checkCollectionName, checkSameModel, checkSearch, checkVector, checkWrite } from "./checks.js";
+import type { ChunkRecord, Collection, CollectionInfo, DocumentInfo, SearchHit, SearchOptions, StoredChunk, StoreCapabilities, VectorStore } from "./vector-store.js";
 
 const BM25_K1 = 1.2;
 const BM25_B = 0.75;
@@ -60,7 +49,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): VectorStore
 
   function tableOf(name: string): Table {
     if (closed) throw new Error("The memory store is closed");
-    checkName(name);
+    checkCollectionName(name);
     const table = tables.get(name);
     if (!table) throw new NotFoundError(`Collection \`${name}\` does not exist: ingest documents into it first`);
     return table;
@@ -143,18 +132,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): VectorStore
 
     async openCollection(name, open) {
       if (closed) throw new Error("The memory store is closed");
-      checkName(name);
+      checkCollectionName(name);
       let table = tables.get(name);
       if (!table) {
         if (open.create === false) throw new NotFoundError(`Collection \`${name}\` does not exist: ingest documents into it first`);
         table = { embedModel: open.embedModel, dims: open.dims, rows: new Map() };
         tables.set(name, table);
       }
-      if (table.embedModel !== open.embedModel || table.dims !== open.dims) {
-        throw new ModelMismatchError(
-          `Collection \`${name}\` was built with embedding model \`${table.embedModel}\` (${table.dims} dimensions), but the configured model is \`${open.embedModel}\` (${open.dims} dimensions); vectors from different models cannot be compared. Set EMBED_MODEL=${table.embedModel} to use this collection, or re-ingest the documents into a new collection.`,
-        );
-      }
+      checkSameModel(name, table, open);
       return collectionOf(name, table);
     },
 
@@ -171,7 +156,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): VectorStore
     },
 
     async dropCollection(name) {
-      checkName(name);
+      checkCollectionName(name);
       return tables.delete(name);
     },
 
@@ -180,12 +165,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): VectorStore
       tables.clear();
     },
   };
-}
-
-function checkName(name: string): void {
-  if (typeof name !== "string" || !COLLECTION_NAME.test(name)) {
-    throw new InvalidRequestError(`Invalid collection name \`${String(name)}\`: use 1 to 64 characters, letters, digits, \`_\` or \`-\`, starting with a letter or digit`);
-  }
 }
 
 /** One chunk, already checked (checks.ts), with its terms counted. */
