@@ -1,6 +1,6 @@
 export { cleanPdfText, isCjk, normalizeText } from "./clean-text.js";
 export { decodeText } from "./decode-text.js";
-export { detectFormat, loadDocument, type LoadOptions } from "./load-document.js";
+export { SUPPORTED_EXTENSIONS, detectFormat, loadDocument, type LoadOptions } from "./load-document.js";
 export { LoadError, type LoadFailure } from "./load-error.js";
 export { OCR_HEADING } from "./load-pdf.js";
 export { ANNOTATIONS_HEADING, FORM_FIELDS_HEADING } from "./pdf-annotations.js";

@@ -15,6 +15,9 @@ const FORMATS: Record<string, DocumentFormat> = {
   ".text": "text",
 };
 
+/** The file extensions askdocs reads, in the order people are told them. */
+export const SUPPORTED_EXTENSIONS = Object.keys(FORMATS);
+
 export interface LoadOptions {
   /** Time limit for parsing one PDF, in milliseconds. @default 60_000 */
   timeoutMs?: number;
@@ -41,7 +44,7 @@ export async function loadDocument(bytes: Uint8Array, name: string, options: Loa
   const fileName = name.split(/[\\/]/).pop() || name;
   const format = detectFormat(fileName);
   if (!format) {
-    throw new LoadError("unsupported", `unsupported file type "${fileName}": supported types are ${Object.keys(FORMATS).join(", ")}`);
+    throw new LoadError("unsupported", `unsupported file type "${fileName}": supported types are ${SUPPORTED_EXTENSIONS.join(", ")}`);
   }
   if (bytes.length === 0) throw empty(fileName);
 

@@ -89,9 +89,14 @@ export async function openAnswer(rt: Runtime, conversation: Conversation): Promi
     signal: conversation.signal,
     requestId: conversation.requestId,
   });
+  return { passages: (await retrievalOf(events)).passages, events };
+}
+
+/** The answer's first event, its retrieval; anything that failed before it is thrown here, for the door to answer as a plain error. */
+export async function retrievalOf(events: AsyncGenerator<AnswerEvent, void, undefined>): Promise<Extract<AnswerEvent, { type: "retrieval" }>> {
   const { value: first } = await events.next();
   if (first?.type !== "retrieval") throw new Error("the answer service did not start with its retrieval");
-  return { passages: first.passages, events };
+  return first;
 }
 
 /**

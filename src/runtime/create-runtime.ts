@@ -4,7 +4,7 @@
  * server. It is a composition root, so it may wire the `ingest/` pipeline into the core;
  * like everything a Worker bundles, it imports nothing Node-only.
  */
-import { detectFormat, LoadError } from "../../ingest/loaders/index.js";
+import { detectFormat, LoadError, SUPPORTED_EXTENSIONS } from "../../ingest/loaders/index.js";
 import { type DocumentParser, createInlineParser } from "../../ingest/document-parser.js";
 import { ingestFiles } from "../../ingest/pipeline.js";
 import { ingestSettings } from "../../ingest/settings.js";
@@ -41,7 +41,8 @@ export interface CreateRuntimeOptions {
   leases?: LeaseStore;
 }
 
-const SUPPORTED = ".pdf, .md, .markdown, .html, .htm, .txt and .text";
+/** ".pdf, .md, … and .text", as upload errors name them. */
+const SUPPORTED = `${SUPPORTED_EXTENSIONS.slice(0, -1).join(", ")} and ${SUPPORTED_EXTENSIONS.at(-1)}`;
 
 export function createRuntime(options: CreateRuntimeOptions): Runtime {
   const { config } = options;

@@ -6,9 +6,9 @@
  */
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { AnswerEvent } from "../../answer/answer.js";
 import { AppError } from "../../errors.js";
 import type { Runtime } from "../../runtime/runtime.js";
+import { requestSignal, retrievalOf } from "../chat-door.js";
 import { presentCitations as citations } from "../present.js";
 import { requestIdOf } from "../request-log.js";
 import { askBody } from "../schemas.js";
@@ -18,9 +18,7 @@ export function askRoutes(rt: Runtime) {
   return new Hono().post("/v1/ask", async (c) => {
     const body = await jsonBody(c, askBody);
     // A client that goes away cancels retrieval and the upstream call.
-    const upstream = new AbortController();
-    const signal = c.req.raw.signal;
-    signal.addEventListener("abort", () => upstream.abort(new Error("client disconnected")), { once: true });
+    const upstream = requestSignal(c.req.raw);
     const events = rt.answer({
       question: body.question,
       collection: body.collection,
@@ -33,7 +31,7 @@ export function askRoutes(rt: Runtime) {
       requestId: requestIdOf(c),
     });
     // The first event is the retrieval: errors before it are plain JSON errors.
-    const first = (await events.next()).value as Extract<AnswerEvent, { type: "retrieval" }>;
+    const first = await retrievalOf(events);
     const { passages } = first;
     const meta = { model: first.model, answer_mode: first.answerMode, mode: first.mode, ...(first.rerank ? { rerank: first.rerank } : {}) };
 
@@ -49,7 +47,7 @@ export function askRoutes(rt: Runtime) {
     }
 
     return streamSSE(c, async (stream) => {
-      stream.onAbort(() => upstream.abort(new Error("client disconnected")));
+      stream.onAbort(upstream.abort);
       const send = (event: string, data: unknown) => stream.writeSSE({ event, data: JSON.stringify(data) });
       await send("citations", { citations: citations(passages, []), ...meta });
       for await (const event of events) {
