@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
-import { ConfigError } from "../src/errors.js";
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems;
-  }
-  throw new Error("expected a ConfigError");
-}
+import { problems } from "./helpers/config-problems.js";
 
 describe("configuration", () => {
   it("has working defaults with no variables at all", () => {

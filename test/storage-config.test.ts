@@ -1,18 +1,8 @@
 /** LANCEDB_URI on object storage: parsing, LanceDB storage options from the AWS variables, the conditional-PUT rule, secrets never echoed. */
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
-import { ConfigError } from "../src/errors.js";
+import { problems } from "./helpers/config-problems.js";
 import { lanceStorageOptions, parseStorageLocation, readConsistencyMs } from "../src/store/storage-location.js";
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 const SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY";
 /** Object storage always needs credentials. */
