@@ -79,7 +79,10 @@ export async function startLocalObjectStore(options: LocalObjectStoreOptions = {
     env: { ...CREDENTIALS, AWS_ENDPOINT_URL: s3Endpoint, AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint },
     uri: (prefix) => `s3+ddb://${bucket}/${prefix}?ddbTableName=${table}`,
     async close() {
+      // LanceDB's clients keep connections alive: drop them, or close() waits for their idle timeout.
+      ddb.closeAllConnections();
       await new Promise((resolve) => ddb.close(resolve));
+      (s3 as unknown as { httpServer?: Server }).httpServer?.closeAllConnections();
       await s3.close();
       await rm(directory, { recursive: true, force: true });
     },
