@@ -4,4 +4,4 @@ export { SUPPORTED_EXTENSIONS, detectFormat, loadDocument, type LoadOptions } fr
 export { LoadError, type LoadFailure } from "./load-error.js";
 export { OCR_HEADING } from "./load-pdf.js";
 export { ANNOTATIONS_HEADING, FORM_FIELDS_HEADING } from "./pdf-annotations.js";
-export type { DocumentFormat, LoadedDocument, LoadedSection, PageOcr, PdfDocument } from "./types.js";
+export type { CMapReader, DocumentFormat, LoadedDocument, LoadedSection, PageOcr, PdfDocument } from "./types.js";

@@ -3,7 +3,7 @@ import { loadHtml } from "./load-html.js";
 import { loadMarkdown } from "./load-markdown.js";
 import { loadPdf } from "./load-pdf.js";
 import { loadText } from "./load-text.js";
-import type { DocumentFormat, LoadedDocument, PageOcr } from "./types.js";
+import type { CMapReader, DocumentFormat, LoadedDocument, PageOcr } from "./types.js";
 
 const FORMATS: Record<string, DocumentFormat> = {
   ".pdf": "pdf",
@@ -23,6 +23,8 @@ export interface LoadOptions {
   timeoutMs?: number;
   /** Reads PDF pages that have no text layer (default: none, such pages are skipped). */
   ocr?: PageOcr | undefined;
+  /** Adobe's predefined CMaps, for Chinese, Japanese and Korean text in PDF fonts that are not embedded (default: none, such text is not read). */
+  cMaps?: CMapReader | undefined;
 }
 
 /** The format a file name's extension (case-insensitive) stands for, or undefined. */
@@ -49,7 +51,13 @@ export async function loadDocument(bytes: Uint8Array, name: string, options: Loa
   if (bytes.length === 0) throw empty(fileName);
 
   const document =
-    format === "pdf" ? await loadPdf(bytes, fileName, timeoutMs, options.ocr) : format === "markdown" ? loadMarkdown(bytes, fileName) : format === "html" ? loadHtml(bytes, fileName) : loadText(bytes, fileName);
+    format === "pdf"
+      ? await loadPdf(bytes, fileName, { timeoutMs, ocr: options.ocr, cMaps: options.cMaps })
+      : format === "markdown"
+        ? loadMarkdown(bytes, fileName)
+        : format === "html"
+          ? loadHtml(bytes, fileName)
+          : loadText(bytes, fileName);
   if (!document.sections.some((section) => section.text.trim())) throw empty(fileName);
   return document;
 }

@@ -2,7 +2,9 @@ import { getResolvedPDFJS } from "unpdf";
 import { cleanPdfText } from "./clean-text.js";
 import { LoadError } from "./load-error.js";
 import { pageNotes } from "./pdf-annotations.js";
-import type { LoadedDocument, LoadedSection, PageOcr, PdfDocument } from "./types.js";
+import { cMapSource } from "./pdf-cmaps.js";
+import { repairPdf } from "./pdf-repair.js";
+import type { CMapReader, LoadedDocument, LoadedSection, PageOcr, PdfDocument } from "./types.js";
 
 type PDFJS = Awaited<ReturnType<typeof getResolvedPDFJS>>;
 type LoadingTask = ReturnType<PDFJS["getDocument"]>;
@@ -11,29 +13,60 @@ type PdfPage = Awaited<ReturnType<PdfDocument["getPage"]>>;
 /** Heading of text read from a page image, so that citations say where it came from. */
 export const OCR_HEADING = "Page image (OCR)";
 
+export interface PdfLoadOptions {
+  timeoutMs: number;
+  ocr?: PageOcr | undefined;
+  cMaps?: CMapReader | undefined;
+}
+
+/** One page's text layer, form fields and annotations, or why pdf.js could not read it. */
+interface PageRead {
+  page: number;
+  sections: LoadedSection[];
+  failed?: string;
+}
+
+interface PdfRead {
+  pdf: PdfDocument;
+  pages: PageRead[];
+}
+
 /**
  * A PDF, one section per page (`page` is 1-based), plus the page's form-field values and
  * FreeText annotations as sections of their own (pdf-annotations.ts), and, with `ocr`,
  * the text read from pages that have no text layer (heading OCR_HEADING). Title: the
  * Info dictionary's Title, else XMP dc:title, else the file name. Fails with LoadError:
- * `encrypted` (password required), `corrupt` (pdf.js cannot parse it), `no_text` (no
- * text on any page: scanned or image-only, and no OCR), `timeout` (over `timeoutMs`).
+ * `encrypted` (password required), `corrupt` (pdf.js cannot parse it, or no page of it),
+ * `no_text` (no text on any page: scanned or image-only, and no OCR), `timeout` (over
+ * `timeoutMs`).
+ *
+ * Damage pdf.js's own recovery leaves unread (a page it cannot find or parse, a page
+ * without text) makes the loader try pdf-repair.ts once and keep whichever reading holds
+ * more text; a page that still fails is skipped with a warning when another page reads.
+ * A good file is read once, as before. Chinese, Japanese and Korean text in fonts that
+ * are not embedded needs `cMaps` (pdf-cmaps.ts).
  *
  * pdf.js is driven directly rather than through unpdf's `extractText` so that the
  * loading task can be destroyed when the time limit is hit; the options are unpdf's
  * own defaults (`getDocumentProxy`), with warnings silenced.
  */
-export async function loadPdf(bytes: Uint8Array, name: string, timeoutMs: number, ocr?: PageOcr): Promise<LoadedDocument> {
-  let task: LoadingTask | undefined;
+export async function loadPdf(bytes: Uint8Array, name: string, options: PdfLoadOptions): Promise<LoadedDocument> {
+  const tasks: LoadingTask[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const cMaps = cMapSource(options.cMaps);
   const parse = (async () => {
     const { getDocument, VerbosityLevel } = await getResolvedPDFJS();
+    const open = (data: Uint8Array) => {
+      const task = getDocument({ data, isEvalSupported: false, useSystemFonts: true, verbosity: VerbosityLevel.ERRORS, BinaryDataFactory: cMaps.factory, useWorkerFetch: false });
+      tasks.push(task);
+      return task;
+    };
     // pdf.js may transfer (detach) the buffer it is given: hand it a copy, not the caller's bytes.
-    task = getDocument({ data: bytes.slice(), isEvalSupported: false, useSystemFonts: true, verbosity: VerbosityLevel.ERRORS });
-    return await extractPdf(task, name, ocr);
+    const { read, warnings } = await readWithRepair(bytes, (data) => readPdf(open(data)));
+    return await toDocument(read, name, options.ocr, [...warnings, ...cMapWarnings(cMaps.missing)]);
   })();
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LoadError("timeout", `PDF took longer than ${timeoutMs} ms to load; try a smaller file`)), timeoutMs);
+    timer = setTimeout(() => reject(new LoadError("timeout", `PDF took longer than ${options.timeoutMs} ms to load; try a smaller file`)), options.timeoutMs);
   });
   try {
     return await Promise.race([parse, deadline]);
@@ -43,38 +76,88 @@ export async function loadPdf(bytes: Uint8Array, name: string, timeoutMs: number
     clearTimeout(timer);
     // An abandoned parse rejects once its task is destroyed: that rejection is expected.
     parse.catch(() => undefined);
-    await task?.destroy().catch(() => undefined);
+    await Promise.all(tasks.map((task) => task.destroy().catch(() => undefined)));
   }
 }
 
-async function extractPdf(task: LoadingTask, name: string, ocr: PageOcr | undefined): Promise<LoadedDocument> {
+/** Every page read, or a reason; throws only when the document itself cannot be opened. */
+async function readPdf(task: LoadingTask): Promise<PdfRead> {
   const pdf = await task.promise;
-  const sections: LoadedSection[] = [];
   // Reading a page's annotations costs as much as its text (a 10-Q's hundreds of links):
   // they are read where they can matter, on every page of a form and on pages without text.
   const hasForm = (await pdf.getFieldObjects().catch(() => null)) !== null;
+  const pages: PageRead[] = [];
   for (let page = 1; page <= pdf.numPages; page++) {
     if (task.destroyed) throw new Error("PDF loading was cancelled");
-    const proxy = await pdf.getPage(page);
-    const text = cleanPdfText(await pageText(proxy));
-    if (text) sections.push({ text, page });
-    for (const note of hasForm || !text ? await pageNotes(proxy) : []) {
-      const noteText = cleanPdfText(note.text);
-      if (noteText) sections.push({ text: noteText, page, heading: note.heading });
+    try {
+      const proxy = await pdf.getPage(page);
+      const sections: LoadedSection[] = [];
+      const text = cleanPdfText(await pageText(proxy));
+      if (text) sections.push({ text, page });
+      for (const note of hasForm || !text ? await pageNotes(proxy) : []) {
+        const noteText = cleanPdfText(note.text);
+        if (noteText) sections.push({ text: noteText, page, heading: note.heading });
+      }
+      pages.push({ page, sections });
+    } catch (error) {
+      pages.push({ page, sections: [], failed: error instanceof Error ? error.message : String(error) });
     }
-    if (!text && ocr) {
-      const read = cleanPdfText(
-        await ocr.readPage(pdf, page).catch((error: unknown) => {
-          throw new LoadError("ocr_failed", `OCR of page ${page} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-        }),
-      );
-      if (read) sections.push({ text: read, page, heading: OCR_HEADING });
-    }
+  }
+  return { pdf, pages };
+}
+
+const textLength = (read: PdfRead) => read.pages.reduce((n, p) => n + p.sections.reduce((m, s) => m + s.text.length, 0), 0);
+
+/**
+ * Reads `bytes`; when pages fail or come back empty (or the file does not open), reads the
+ * repaired file too, if pdf-repair.ts finds anything to repair, and keeps the reading with
+ * more text. A password error is final: nothing to repair.
+ */
+async function readWithRepair(bytes: Uint8Array, read: (data: Uint8Array) => Promise<PdfRead>): Promise<{ read: PdfRead; warnings: string[] }> {
+  let first: PdfRead | undefined;
+  let failure: unknown;
+  try {
+    first = await read(bytes.slice());
+    if (first.pages.every((p) => !p.failed && p.sections.length > 0)) return { read: first, warnings: [] };
+  } catch (error) {
+    if (error instanceof Error && error.name === "PasswordException") throw error;
+    failure = error;
+  }
+  const repaired = await repairPdf(bytes);
+  if (repaired) {
+    const second = await read(repaired.bytes).catch(() => undefined);
+    if (second && (!first || textLength(second) > textLength(first))) return { read: second, warnings: repaired.repairs };
+  }
+  if (!first) throw failure;
+  return { read: first, warnings: [] };
+}
+
+async function toDocument({ pdf, pages }: PdfRead, name: string, ocr: PageOcr | undefined, warnings: string[]): Promise<LoadedDocument> {
+  const failed = pages.filter((p) => p.failed);
+  if (failed.length === pages.length && failed.length > 0) throw new LoadError("corrupt", `corrupt PDF: no page could be read (page 1: ${failed[0]!.failed})`);
+  const sections: LoadedSection[] = [];
+  for (const { page, sections: read, failed: why } of pages) {
+    sections.push(...read);
+    if (why) warnings.push(`page ${page} could not be read and was skipped: ${why}`);
+    if (read.some((s) => s.heading === undefined) || why || !ocr) continue;
+    const text = cleanPdfText(
+      await ocr.readPage(pdf, page).catch((error: unknown) => {
+        throw new LoadError("ocr_failed", `OCR of page ${page} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }),
+    );
+    if (text) sections.push({ text, page, heading: OCR_HEADING });
   }
   if (sections.length === 0) {
+    if (warnings.length > 0) throw new LoadError("no_text", `no text found: ${warnings.join("; ")}`);
     throw new LoadError("no_text", ocr ? "no text found: no page has a text layer, and OCR read nothing from the page images" : "no extractable text (scanned? set OCR_MODEL to read page images)");
   }
-  return { format: "pdf", title: (await metadataTitle(pdf)) ?? name, pages: pdf.numPages, sections };
+  return { format: "pdf", title: (await metadataTitle(pdf)) ?? name, pages: pdf.numPages, sections, ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+/** Why text may be missing when pdf.js needed predefined CMaps this runtime could not give. */
+function cMapWarnings(missing: Set<string>): string[] {
+  if (missing.size === 0) return [];
+  return [`Chinese, Japanese or Korean text was not read: its fonts are not embedded and need Adobe's predefined CMaps (${[...missing].join(", ")}), which this runtime does not have (the Node runtime does)`];
 }
 
 interface Line {

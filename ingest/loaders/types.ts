@@ -17,6 +17,8 @@ export interface LoadedDocument {
   /** Page count (PDF only). */
   pages?: number;
   sections: LoadedSection[];
+  /** What was read despite damage, or left unread (PDF only: a skipped page, a repaired stream). */
+  warnings?: string[];
 }
 
 export type DocumentFormat = LoadedDocument["format"];
@@ -28,4 +30,14 @@ export type DocumentFormat = LoadedDocument["format"];
  */
 export interface PageOcr {
   readPage(pdf: PdfDocument, page: number): Promise<string>;
+}
+
+/**
+ * Reads one of Adobe's predefined CMaps by name (`UniGB-UCS2-H`), in pdf.js's packed
+ * `.bcmap` form. Given to the loader by a runtime that has them (Node: pdfjs-dist's
+ * `cmaps/`); absent, Chinese, Japanese and Korean text in fonts that are not embedded
+ * cannot be read (see pdf-cmaps.ts).
+ */
+export interface CMapReader {
+  read(name: string): Promise<Uint8Array>;
 }

@@ -8,6 +8,7 @@ import { type EmbedModelId, embedModelProfile } from "../../src/providers/embed-
 import { parseFile } from "../document-parser.js";
 import { LoadError } from "../loaders/index.js";
 import { ingestSettings } from "../settings.js";
+import { createCMapFiles } from "./cmap-files.js";
 import { createPageOcr } from "./page-ocr.js";
 import type { FromWorker, ToWorker } from "./parse-pool.js";
 
@@ -16,6 +17,7 @@ const { chunkOptions } = ingestSettings(embedModelProfile((workerData as { embed
 const send = (message: FromWorker) => port.postMessage(message);
 const images = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void }>();
 let nextImage = 0;
+const cMaps = createCMapFiles();
 
 const ocr = createPageOcr(
   (dataUrl) =>
@@ -34,7 +36,7 @@ port.on("message", (message: ToWorker) => {
     else waiting?.reject(new Error(message.error));
     return;
   }
-  parseFile(message.bytes, message.name, chunkOptions, { timeoutMs: message.timeoutMs, ocr: message.ocr ? ocr : undefined }).then(
+  parseFile(message.bytes, message.name, chunkOptions, { timeoutMs: message.timeoutMs, ocr: message.ocr ? ocr : undefined, cMaps }).then(
     (parsed) => send({ type: "done", parsed }),
     (error: unknown) => send({ type: "failed", reason: error instanceof LoadError ? error.reason : undefined, message: error instanceof Error ? error.message : String(error) }),
   );

@@ -14,13 +14,13 @@ export interface GeneratedPage {
 }
 
 /** A PDF object's body, or a stream (dictionary entries + data; /Length is added). */
-type PdfObject = string | { dictionary: string; data: Uint8Array };
+export type PdfObject = string | { dictionary: string; data: Uint8Array };
 
-const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+export const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 const literal = (text: string) => `(${text.replace(/[\\()]/g, (c) => `\\${c}`)})`;
 
 /** Objects numbered from 1 in order, a trailer with `trailer` entries, and offsets that hold. */
-function serialize(objects: PdfObject[], trailer: string): Uint8Array {
+export function serialize(objects: PdfObject[], trailer: string): Uint8Array {
   const parts: Uint8Array[] = [latin1("%PDF-1.4\n%\u00e2\u00e3\u00cf\u00d3\n")];
   let length = parts[0]!.length;
   const offsets: number[] = [];

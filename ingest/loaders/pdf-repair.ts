@@ -1,0 +1,186 @@
+/**
+ * Repairs, for damage that pdf.js's own recovery (XRef reconstruction, `ignoreErrors`)
+ * leaves unread but poppler's `pdftotext` reads through:
+ * - a Flate stream that does not inflate (a bad zlib header, a truncated or corrupt
+ *   deflate tail) is replaced by the data inflated up to the error, as poppler reads it;
+ *   pdf.js otherwise drops the whole stream (a bad header) or the whole page (a tail);
+ * - a Pages tree with a loop (a Kids entry pointing back at an ancestor) is replaced by
+ *   the pages it reaches with the loop skipped, in order, as poppler does; pdf.js stops
+ *   at the loop and loses the pages after it.
+ * The repairs are appended to the file as an incremental update (new versions of the
+ * objects, a cross-reference section and a trailer whose /Prev is the file's own), so
+ * nothing else in it changes. Only objects written out in the file are seen (not those
+ * inside object streams), and encrypted files are left alone. Runs only when the loader
+ * found pages missing or empty; a good file never comes here.
+ */
+
+export interface Repaired {
+  bytes: Uint8Array;
+  /** One line per repair, for the document's warnings. */
+  repairs: string[];
+}
+
+interface PdfObjectText {
+  num: number;
+  gen: number;
+  /** The object's text between `obj` and `endobj` (or `stream`, for a stream). */
+  dict: string;
+  /** Offsets of a stream's data in the file. */
+  data?: { start: number; end: number };
+}
+
+const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
+const ref = (text: string, key: string) => text.match(new RegExp(`/${key}\\s+(\\d+)\\s+\\d+\\s+R`));
+
+export async function repairPdf(bytes: Uint8Array): Promise<Repaired | undefined> {
+  // One character per byte, whatever the bytes: offsets in the string are offsets in the file.
+  const text = new TextDecoder("latin1").decode(bytes);
+  // Encrypted streams cannot be inflated here; without a catalog there is no trailer to write.
+  if (/\/Encrypt\b/.test(text) || !lastRef(text, "Root")) return undefined;
+  const objects = scanObjects(text);
+  const updates = new Map<number, { gen: number; body: Uint8Array[] }>();
+  const repairs: string[] = [];
+  for (const object of objects.values()) {
+    const fixed = await reflate(object, bytes);
+    if (!fixed) continue;
+    updates.set(object.num, { gen: object.gen, body: fixed.body });
+    repairs.push(`object ${object.num}: a damaged Flate stream was read up to its error (${fixed.error})`);
+  }
+  const tree = flattenPageTree(text, objects);
+  if (tree) {
+    updates.set(tree.root.num, { gen: tree.root.gen, body: [latin1(tree.dict)] });
+    repairs.push(`the Pages tree has a loop: its ${tree.pages} pages were read with the loop skipped`);
+  }
+  if (updates.size === 0) return undefined;
+  return { bytes: appendUpdate(bytes, text, objects, updates), repairs };
+}
+
+/** Each object's last definition in the file (a later one overrides, as in an incremental update). */
+function scanObjects(text: string): Map<number, PdfObjectText> {
+  const objects = new Map<number, PdfObjectText>();
+  const header = /(?:^|[\r\n\s])(\d+)\s+(\d+)\s+obj\b/g;
+  for (let match = header.exec(text); match; match = header.exec(text)) {
+    const from = header.lastIndex;
+    const end = text.indexOf("endobj", from);
+    if (end < 0) break;
+    const stream = /\bstream(\r\n|\r|\n)/.exec(text.slice(from, end));
+    const object: PdfObjectText = { num: Number(match[1]), gen: Number(match[2]), dict: stream ? text.slice(from, from + stream.index) : text.slice(from, end) };
+    if (stream) {
+      const start = from + stream.index + stream[0].length;
+      const stop = text.indexOf("endstream", start);
+      if (stop < 0) break;
+      object.data = { start, end: text[stop - 2] === "\r" ? stop - 2 : /[\r\n]/.test(text[stop - 1] ?? "") ? stop - 1 : stop };
+      header.lastIndex = text.indexOf("endobj", stop);
+      if (header.lastIndex < 0) break;
+    } else {
+      header.lastIndex = end;
+    }
+    objects.set(object.num, object);
+  }
+  return objects;
+}
+
+/** A Flate stream (no predictor, not an image or a cross-reference stream) that does not inflate, as the data inflated up to the error. */
+async function reflate(object: PdfObjectText, bytes: Uint8Array): Promise<{ body: Uint8Array[]; error: string } | undefined> {
+  const { dict, data } = object;
+  const filter = /\/Filter\s*(?:\/FlateDecode|\[\s*\/FlateDecode\s*\])/;
+  if (!data || !filter.test(dict) || /\/DecodeParms|\/Subtype\s*\/Image|\/Type\s*\/XRef/.test(dict)) return undefined;
+  const zlib = bytes.subarray(data.start, data.end);
+  const [cmf = 0, flg = 0] = zlib;
+  const header = (cmf & 0x0f) === 8 && (cmf * 256 + flg) % 31 === 0 && !(flg & 0x20) ? undefined : "bad zlib header";
+  // The deflate data after the two-byte header; a raw inflater ignores the Adler-32 checksum, as pdf.js does.
+  const { inflated, error } = await inflateRaw(zlib.subarray(2));
+  const why = header ?? error;
+  if (!why || inflated.length === 0) return undefined;
+  const kept = dict
+    .replace(filter, "")
+    .replace(/\/Length\s+\d+(?:\s+\d+\s+R)?/, "")
+    .replace(/\/DL\s+\d+/, "");
+  return { body: [latin1(kept.replace("<<", `<< /Length ${inflated.length}`) + "stream\n"), inflated, latin1("\nendstream")], error: why };
+}
+
+/** Inflates raw deflate data, keeping what came out before an error. */
+async function inflateRaw(data: Uint8Array): Promise<{ inflated: Uint8Array; error?: string }> {
+  const stream = new DecompressionStream("deflate-raw");
+  const writer = stream.writable.getWriter();
+  writer.write(data.slice()).catch(() => undefined);
+  writer.close().catch(() => undefined);
+  const reader = stream.readable.getReader();
+  const chunks: Uint8Array[] = [];
+  let error: string | undefined;
+  try {
+    for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value);
+  } catch (cause) {
+    error = cause instanceof Error ? cause.message : String(cause);
+  }
+  return { inflated: concat(chunks), ...(error ? { error } : {}) };
+}
+
+/**
+ * The root Pages node rewritten to list, in order, every page its tree reaches when a
+ * node already visited is skipped; undefined when the tree has no loop or cannot be
+ * walked here (a node inside an object stream, Kids given by reference).
+ */
+function flattenPageTree(text: string, objects: Map<number, PdfObjectText>): { root: PdfObjectText; dict: string; pages: number } | undefined {
+  const catalog = objects.get(Number(lastRef(text, "Root") ?? Number.NaN));
+  const root = catalog && objects.get(Number(ref(catalog.dict, "Pages")?.[1]));
+  if (!root) return undefined;
+  const pages: string[] = [];
+  const seen = new Set<number>();
+  let loop = false;
+  const walk = (node: PdfObjectText): boolean => {
+    const kids = node.dict.match(/\/Kids\s*\[([^\]]*)\]/);
+    if (!kids) return /\/Kids/.test(node.dict) ? false : (pages.push(`${node.num} ${node.gen} R`), true);
+    for (const [, num] of kids[1]!.matchAll(/(\d+)\s+\d+\s+R/g)) {
+      if (seen.has(Number(num))) {
+        loop = true;
+        continue;
+      }
+      seen.add(Number(num));
+      const kid = objects.get(Number(num));
+      if (!kid || !walk(kid)) return false;
+    }
+    return true;
+  };
+  seen.add(root.num);
+  if (!walk(root) || !loop || pages.length === 0) return undefined;
+  const dict = root.dict
+    .replace(/\/Kids\s*\[[^\]]*\]/, `/Kids [${pages.join(" ")}]`)
+    .replace(/\/Count\s+\d+/, "")
+    .replace("<<", `<< /Count ${pages.length}`);
+  return { root, dict, pages: pages.length };
+}
+
+function lastRef(text: string, key: string): string | undefined {
+  return [...text.matchAll(new RegExp(`/${key}\\s+(\\d+)\\s+\\d+\\s+R`, "g"))].at(-1)?.[1];
+}
+
+/** `bytes` followed by the updated objects, a cross-reference section for them and a trailer pointing back at the file's own. */
+function appendUpdate(bytes: Uint8Array, text: string, objects: Map<number, PdfObjectText>, updates: Map<number, { gen: number; body: Uint8Array[] }>): Uint8Array {
+  const parts: Uint8Array[] = [bytes, latin1("\n")];
+  let length = bytes.length + 1;
+  const xref: string[] = ["xref\n0 1\n0000000000 65535 f \n"];
+  for (const [num, { gen, body }] of updates) {
+    xref.push(`${num} 1\n${String(length).padStart(10, "0")} ${String(gen).padStart(5, "0")} n \n`);
+    for (const part of [latin1(`${num} ${gen} obj\n`), ...body, latin1("\nendobj\n")]) {
+      parts.push(part);
+      length += part.length;
+    }
+  }
+  const size = Math.max(...objects.keys(), ...[...text.matchAll(/\/Size\s+(\d+)/g)].map((m) => Number(m[1]) - 1)) + 1;
+  const prev = [...text.matchAll(/startxref\s+(\d+)/g)].at(-1)?.[1];
+  const info = lastRef(text, "Info");
+  const trailer = `trailer\n<< /Size ${size} /Root ${lastRef(text, "Root")} ${objects.get(Number(lastRef(text, "Root")))?.gen ?? 0} R${info ? ` /Info ${info} ${objects.get(Number(info))?.gen ?? 0} R` : ""}${prev ? ` /Prev ${prev}` : ""} >>\nstartxref\n${length}\n%%EOF\n`;
+  parts.push(latin1(xref.join("") + trailer));
+  return concat(parts);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
