@@ -109,6 +109,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
       onProgress: (p) => progress.update(p),
       onFile: (o) => {
         if (o.status === "failed") progress.log(`failed ${o.source}: ${o.reason}`);
+        for (const warning of o.warnings ?? []) progress.log(`warning ${o.source}: ${warning}`);
       },
     });
     const pruned = args.values.prune && collection ? await prune(collection, collectionName, found.roots, dryRun, rt.blobs) : [];
@@ -165,6 +166,7 @@ async function runRemote(inputs: string[], options: { url: string; apiKey: strin
       onProgress: (p) => progress.update(p),
       onFile: (o) => {
         if (o.status === "failed") progress.log(`failed ${o.source}: ${o.reason}`);
+        for (const warning of o.warnings ?? []) progress.log(`warning ${o.source}: ${warning}`);
       },
     });
     const pruned = options.prune && !report.fatal && !controller.signal.aborted ? await pruneRemote(found.roots, remote) : [];

@@ -12,6 +12,8 @@ export interface ParsedFile {
   title: string;
   pages: number | undefined;
   chunks: Chunk[];
+  /** What the loader read around (a skipped PDF page, a repaired stream): see LoadedDocument. */
+  warnings?: string[];
 }
 
 export interface DocumentParser {
@@ -28,7 +30,7 @@ export interface DocumentParser {
 /** Loads and chunks one file in the calling thread. */
 export async function parseFile(bytes: Uint8Array, name: string, chunkOptions: ChunkOptions, options: LoadOptions): Promise<ParsedFile> {
   const document = await loadDocument(bytes, name, options);
-  return { title: document.title, pages: document.pages, chunks: chunkDocument(document, chunkOptions) };
+  return { title: document.title, pages: document.pages, chunks: chunkDocument(document, chunkOptions), ...(document.warnings ? { warnings: document.warnings } : {}) };
 }
 
 /** Parses in the calling thread (any runtime; no OCR, which needs Node's canvas). */

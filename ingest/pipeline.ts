@@ -58,6 +58,7 @@ interface PendingDoc {
   title: string;
   pages: number | undefined;
   chunks: Chunk[];
+  warnings?: string[] | undefined;
   vectors: (Float32Array | undefined)[];
   remaining: number;
   failed: boolean;
@@ -103,7 +104,7 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
         collection,
         onWritten(doc, written) {
           chunksWritten += written.chunks.length;
-          finish(doc, { source: doc.file.source, status: "ingested", documentId: doc.id, chunks: written.chunks.length });
+          finish(doc, { source: doc.file.source, status: "ingested", documentId: doc.id, chunks: written.chunks.length, ...(doc.warnings ? { warnings: doc.warnings } : {}) });
         },
         onFailed(doc, error) {
           fail(doc, { ...failure(error), reason: `could not write to the store: ${(error as Error).message}` });
@@ -267,7 +268,7 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
       continue;
     }
     if (options.dryRun) {
-      finish({ file }, { source: file.source, status: "ingested", documentId: prepared.id, chunks: prepared.chunks.length });
+      finish({ file }, { source: file.source, status: "ingested", documentId: prepared.id, chunks: prepared.chunks.length, ...(prepared.warnings ? { warnings: prepared.warnings } : {}) });
       continue;
     }
     // Back-pressure: finished documents waiting for their commit bound the memory too.
@@ -303,7 +304,7 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
   };
 }
 
-type Prepared = { id: string; hash: string; title: string; pages: number | undefined; chunks: Chunk[] };
+type Prepared = { id: string; hash: string; title: string; pages: number | undefined; chunks: Chunk[]; warnings?: string[] | undefined };
 
 function keepOriginal(blobs: BlobStore, collection: string, id: string, source: string, bytes: Uint8Array, pages: number | undefined) {
   return blobs.put(collection, id, bytes, { name: source, contentType: contentTypeFor(source), ...(pages ? { pages } : {}) });
@@ -336,9 +337,9 @@ async function prepare(file: SourceFile, options: IngestOptions, parser: Documen
       if (options.blobs && !options.dryRun && !(await options.blobs.head(options.collectionName, id))) await keepOriginal(options.blobs, options.collectionName, id, file.source, bytes, undefined);
       return { source: file.source, status: "unchanged", documentId: id, chunks: stored.chunks };
     }
-    const { title, pages, chunks } = await parser.parse(bytes, file.source, { timeoutMs: options.loadTimeoutMs ?? 60_000 });
+    const { title, pages, chunks, warnings } = await parser.parse(bytes, file.source, { timeoutMs: options.loadTimeoutMs ?? 60_000 });
     if (chunks.length === 0) return { source: file.source, status: "failed", documentId: id, reason: "no text to index" };
-    return { id, hash, title, pages, chunks };
+    return { id, hash, title, pages, chunks, warnings };
   } catch (error) {
     return { source: file.source, status: "failed", documentId: id, ...failure(error) };
   }

@@ -4,6 +4,11 @@
  * - a Flate stream that does not inflate (a bad zlib header, a truncated or corrupt
  *   deflate tail) is replaced by the data inflated up to the error, as poppler reads it;
  *   pdf.js otherwise drops the whole stream (a bad header) or the whole page (a tail);
+ * - a cross-reference entry that does not match its object (another generation, as in
+ *   `5 1 obj` listed as generation 0, or another offset) is pointed at the object where it
+ *   is, with the generation its header gives, as poppler's reconstruction does; pdf.js
+ *   reconstructs only when the first or last page fails, so a page's content stream or
+ *   font behind such an entry is lost (classic cross-reference tables only);
  * - a Pages tree with a loop (a Kids entry pointing back at an ancestor) is replaced by
  *   the pages it reaches with the loop skipped, in order, as poppler does; pdf.js stops
  *   at the loop and loses the pages after it.
@@ -23,9 +28,11 @@ export interface Repaired {
 interface PdfObjectText {
   num: number;
   gen: number;
+  /** Where `num gen obj` starts, counted from the file's header. */
+  offset: number;
   /** The object's text between `obj` and `endobj` (or `stream`, for a stream). */
   dict: string;
-  /** Offsets of a stream's data in the file. */
+  /** Offsets of a stream's data in the file's bytes. */
   data?: { start: number; end: number };
 }
 
@@ -37,9 +44,15 @@ export async function repairPdf(bytes: Uint8Array): Promise<Repaired | undefined
   const text = new TextDecoder("latin1").decode(bytes);
   // Encrypted streams cannot be inflated here; without a catalog there is no trailer to write.
   if (/\/Encrypt\b/.test(text) || !lastRef(text, "Root")) return undefined;
-  const objects = scanObjects(text);
-  const updates = new Map<number, { gen: number; body: Uint8Array[] }>();
+  // Offsets in a PDF count from its header (pdf.js and poppler skip bytes before it).
+  const base = Math.max(0, text.indexOf("%PDF-"));
+  const objects = scanObjects(text, base);
+  const updates = new Map<number, Update>();
   const repairs: string[] = [];
+  const listed = xrefEntries(text);
+  const misplaced = [...objects.values()].filter((o) => listed.has(o.num) && (listed.get(o.num)!.gen !== o.gen || listed.get(o.num)!.offset !== o.offset));
+  for (const object of misplaced) updates.set(object.num, { gen: object.gen, offset: object.offset });
+  if (misplaced.length > 0) repairs.push(`the cross-reference entries of objects ${misplaced.map((o) => o.num).join(", ")} did not match the objects (generation or offset) and were corrected`);
   for (const object of objects.values()) {
     const fixed = await reflate(object, bytes);
     if (!fixed) continue;
@@ -52,11 +65,32 @@ export async function repairPdf(bytes: Uint8Array): Promise<Repaired | undefined
     repairs.push(`the Pages tree has a loop: its ${tree.pages} pages were read with the loop skipped`);
   }
   if (updates.size === 0) return undefined;
-  return { bytes: appendUpdate(bytes, text, objects, updates), repairs };
+  return { bytes: appendUpdate(bytes, text, base, objects, updates), repairs };
+}
+
+type Update = { gen: number; offset: number; body?: undefined } | { gen: number; body: Uint8Array[]; offset?: undefined };
+
+/** The entries of the file's classic cross-reference tables, later sections overriding earlier ones. */
+function xrefEntries(text: string): Map<number, { offset: number; gen: number }> {
+  const entries = new Map<number, { offset: number; gen: number }>();
+  for (const table of text.matchAll(/(?:^|[\r\n])xref[ \t]*[\r\n]+((?:\d+[ \t]+\d+[ \t]*[\r\n]+(?:\d{10}[ \t]\d{5}[ \t][nf][ \t]*[\r\n]+)*)+)/g)) {
+    let num = 0;
+    for (const line of table[1]!.split(/[\r\n]+/)) {
+      const entry = line.match(/^(\d{10})[ \t](\d{5})[ \t]([nf])/);
+      const section = line.match(/^(\d+)[ \t]+\d+\s*$/);
+      if (section) num = Number(section[1]);
+      else if (entry) {
+        if (entry[3] === "n") entries.set(num, { offset: Number(entry[1]), gen: Number(entry[2]) });
+        else entries.delete(num);
+        num++;
+      }
+    }
+  }
+  return entries;
 }
 
 /** Each object's last definition in the file (a later one overrides, as in an incremental update). */
-function scanObjects(text: string): Map<number, PdfObjectText> {
+function scanObjects(text: string, base: number): Map<number, PdfObjectText> {
   const objects = new Map<number, PdfObjectText>();
   const header = /(?:^|[\r\n\s])(\d+)\s+(\d+)\s+obj\b/g;
   for (let match = header.exec(text); match; match = header.exec(text)) {
@@ -64,7 +98,8 @@ function scanObjects(text: string): Map<number, PdfObjectText> {
     const end = text.indexOf("endobj", from);
     if (end < 0) break;
     const stream = /\bstream(\r\n|\r|\n)/.exec(text.slice(from, end));
-    const object: PdfObjectText = { num: Number(match[1]), gen: Number(match[2]), dict: stream ? text.slice(from, from + stream.index) : text.slice(from, end) };
+    const offset = match.index + match[0].length - match[0].trimStart().length - base;
+    const object: PdfObjectText = { num: Number(match[1]), gen: Number(match[2]), offset, dict: stream ? text.slice(from, from + stream.index) : text.slice(from, end) };
     if (stream) {
       const start = from + stream.index + stream[0].length;
       const stop = text.indexOf("endstream", start);
@@ -88,9 +123,14 @@ async function reflate(object: PdfObjectText, bytes: Uint8Array): Promise<{ body
   const zlib = bytes.subarray(data.start, data.end);
   const [cmf = 0, flg = 0] = zlib;
   const header = (cmf & 0x0f) === 8 && (cmf * 256 + flg) % 31 === 0 && !(flg & 0x20) ? undefined : "bad zlib header";
-  // The deflate data after the two-byte header; a raw inflater ignores the Adler-32 checksum, as pdf.js does.
-  const { inflated, error } = await inflateRaw(zlib.subarray(2));
-  const why = header ?? error;
+  // zlib = a two-byte header, deflate data, an Adler-32 checksum (which pdf.js does not check).
+  // Inflated without the checksum first: workerd's raw inflater, unlike Node's, fails on
+  // bytes after the deflate data and then gives nothing. With it too only if that fails
+  // (a stream cut short, or written without a checksum).
+  const body = await inflateRaw(zlib.subarray(2, -4));
+  const all = body.error ? await inflateRaw(zlib.subarray(2)) : body;
+  const why = header ?? (body.error && all.error);
+  const inflated = all.inflated.length > body.inflated.length ? all.inflated : body.inflated;
   if (!why || inflated.length === 0) return undefined;
   const kept = dict
     .replace(filter, "")
@@ -156,12 +196,13 @@ function lastRef(text: string, key: string): string | undefined {
 }
 
 /** `bytes` followed by the updated objects, a cross-reference section for them and a trailer pointing back at the file's own. */
-function appendUpdate(bytes: Uint8Array, text: string, objects: Map<number, PdfObjectText>, updates: Map<number, { gen: number; body: Uint8Array[] }>): Uint8Array {
+function appendUpdate(bytes: Uint8Array, text: string, base: number, objects: Map<number, PdfObjectText>, updates: Map<number, Update>): Uint8Array {
   const parts: Uint8Array[] = [bytes, latin1("\n")];
-  let length = bytes.length + 1;
+  let length = bytes.length + 1 - base;
   const xref: string[] = ["xref\n0 1\n0000000000 65535 f \n"];
-  for (const [num, { gen, body }] of updates) {
-    xref.push(`${num} 1\n${String(length).padStart(10, "0")} ${String(gen).padStart(5, "0")} n \n`);
+  for (const [num, { gen, body, offset }] of [...updates].sort(([a], [b]) => a - b)) {
+    xref.push(`${num} 1\n${String(offset ?? length).padStart(10, "0")} ${String(gen).padStart(5, "0")} n \n`);
+    if (!body) continue;
     for (const part of [latin1(`${num} ${gen} obj\n`), ...body, latin1("\nendobj\n")]) {
       parts.push(part);
       length += part.length;

@@ -110,12 +110,12 @@ export async function ingestRemote(files: FoundFile[], options: RemoteOptions): 
             finish(file, { source, status: "failed", reason: errorMessage(body, response.status), httpStatus: response.status });
             continue;
           }
-          const result = body as { document_id: string; chunks: number; status: "ingested" | "unchanged" };
+          const result = body as { document_id: string; chunks: number; status: "ingested" | "unchanged"; warnings?: string[] };
           if (result.status === "ingested") {
             chunksWritten += result.chunks;
             progress.chunksEmbedded += result.chunks;
           }
-          finish(file, { source, status: result.status, documentId: result.document_id, chunks: result.chunks });
+          finish(file, { source, status: result.status, documentId: result.document_id, chunks: result.chunks, ...(result.warnings ? { warnings: result.warnings } : {}) });
         } catch (error) {
           if (error instanceof RemoteFatal) {
             fatal = error.message;

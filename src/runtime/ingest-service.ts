@@ -23,6 +23,8 @@ export interface FileOutcome {
   documentId?: string;
   chunks?: number;
   reason?: string;
+  /** For an ingested file: what was read around (a PDF page skipped, a damaged stream repaired). */
+  warnings?: string[];
   /** For HTTP uploads: the failure's error code and status (415 unsupported, 422 unusable file, 502 provider…). */
   code?: string;
   httpStatus?: number;

@@ -7,6 +7,8 @@ declare namespace Cloudflare {
     FAKE_PROVIDER_STATUS_URL: string;
     PDF_FOUR_PAGES: ArrayBuffer;
     PDF_ENCRYPTED: ArrayBuffer;
+    PDF_CJK_CMAP: ArrayBuffer;
+    PDF_BAD_FLATE: ArrayBuffer;
   }
 }
 

@@ -25,6 +25,8 @@ export default defineConfig(async () => {
           dataBlobBindings: {
             PDF_FOUR_PAGES: `${root}test/fixtures/pdfs/004-pdflatex-4-pages_pdflatex-4-pages.pdf`,
             PDF_ENCRYPTED: `${root}test/fixtures/pdfs/005-libreoffice-writer-password_libreoffice-writer-password.pdf`,
+            PDF_CJK_CMAP: `${root}test/fixtures/hard-pdfs/cid-unigb-ucs2.pdf`,
+            PDF_BAD_FLATE: `${root}test/fixtures/hard-pdfs/flate-bad-header.pdf`,
           },
           bindings: { TEST_MIGRATIONS: migrations, FAKE_PROVIDER_URL: inject("fakeProviderUrl"), FAKE_PROVIDER_STATUS_URL: inject("fakeProviderStatusUrl") },
         },

@@ -2,8 +2,11 @@
  * What only the Worker entry (src/worker.ts) does, in workerd: a bad configuration or a
  * missing binding answers 500 naming the variable (never a secret), and Workers AI's
  * `@cf/baai/bge-m3` embeds through the `AI` binding (a stand-in: Workers AI has no local
- * simulation). The HTTP contract it shares with Node is in http-contract.test.ts.
+ * simulation), and PDFs read without Node: a damaged one repaired, one that needs Adobe's
+ * predefined CMaps refused with a reason. The HTTP contract it shares with Node is in
+ * http-contract.test.ts.
  */
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/logger.js";
 import { createWorker } from "../../src/worker.js";
@@ -20,7 +23,7 @@ const call = (path: string, init: RequestInit & { json?: unknown } = {}, binding
   );
   return worker.fetch(request, bindings);
 };
-const upload = (content: string, name: string, collection: string, bindings = main) => {
+const upload = (content: string | ArrayBuffer, name: string, collection: string, bindings = main) => {
   const form = new FormData();
   form.append("file", new File([content], name));
   form.append("collection", collection);
@@ -65,5 +68,13 @@ describe("the Worker entry", () => {
     expect(calls.every((c) => c.model === "@cf/baai/bge-m3" && c.texts <= 100)).toBe(true);
     const hits = (await (await call("/v1/search", { json: { query: "anemones", collection: "bge", mode: "vector", top_k: 1 } }, workersAi)).json()) as { results: { source: string }[] };
     expect(hits.results[0]!.source).toBe("pools.md");
+  });
+
+  it("repairs a PDF with a damaged Flate stream, and refuses Chinese text that needs predefined CMaps with a reason naming the Node runtime", async () => {
+    const repaired = await upload(env.PDF_BAD_FLATE, "damaged.pdf", "pdfs");
+    expect(repaired.status).toBe(201);
+    expect(((await repaired.json()) as { warnings?: string[] }).warnings).toEqual([expect.stringMatching(/bad zlib header/)]);
+    const error = await expectError(await upload(env.PDF_CJK_CMAP, "tides-zh.pdf", "pdfs"), 422, "no_text");
+    expect(error.message).toMatch(/^tides-zh\.pdf: no text found: .*predefined CMaps \(UniGB-UCS2-H\).*the Node runtime/);
   });
 });

@@ -66,7 +66,10 @@ export function documentRoutes(deps: Runtime) {
       const outcome = report.files[0]!;
       if (outcome.status === "failed") throw new AppError(outcome.httpStatus ?? 422, outcome.code ?? "ingest_failed", `${name}: ${outcome.reason}`);
       if (outcome.status === "ingested") scheduleUpkeep(target);
-      return c.json({ document_id: outcome.documentId, source: name, collection: collection.data, chunks: outcome.chunks, status: outcome.status }, outcome.status === "ingested" ? 201 : 200);
+      return c.json(
+        { document_id: outcome.documentId, source: name, collection: collection.data, chunks: outcome.chunks, status: outcome.status, ...(outcome.warnings ? { warnings: outcome.warnings } : {}) },
+        outcome.status === "ingested" ? 201 : 200,
+      );
     },
   );
 
