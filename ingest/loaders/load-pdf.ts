@@ -53,16 +53,19 @@ interface PdfRead {
 export async function loadPdf(bytes: Uint8Array, name: string, options: PdfLoadOptions): Promise<LoadedDocument> {
   const tasks: LoadingTask[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
   const cMaps = cMapSource(options.cMaps);
   const parse = (async () => {
     const { getDocument, VerbosityLevel } = await getResolvedPDFJS();
     const open = (data: Uint8Array) => {
+      // Once the time limit is hit, no second reading starts: its task would outlive the cleanup below.
+      if (stopped) throw new Error("PDF loading was cancelled");
       const task = getDocument({ data, isEvalSupported: false, useSystemFonts: true, verbosity: VerbosityLevel.ERRORS, BinaryDataFactory: cMaps.factory, useWorkerFetch: false });
       tasks.push(task);
       return task;
     };
     // pdf.js may transfer (detach) the buffer it is given: hand it a copy, not the caller's bytes.
-    const { read, warnings } = await readWithRepair(bytes, (data) => readPdf(open(data)));
+    const { read, warnings } = await readWithRepair(bytes, async (data) => readPdf(open(data)));
     return await toDocument(read, name, options.ocr, [...warnings, ...cMapWarnings(cMaps.missing)]);
   })();
   const deadline = new Promise<never>((_, reject) => {
@@ -73,6 +76,7 @@ export async function loadPdf(bytes: Uint8Array, name: string, options: PdfLoadO
   } catch (error) {
     throw asLoadError(error);
   } finally {
+    stopped = true;
     clearTimeout(timer);
     // An abandoned parse rejects once its task is destroyed: that rejection is expected.
     parse.catch(() => undefined);
@@ -123,7 +127,8 @@ async function readWithRepair(bytes: Uint8Array, read: (data: Uint8Array) => Pro
     if (error instanceof Error && error.name === "PasswordException") throw error;
     failure = error;
   }
-  const repaired = await repairPdf(bytes);
+  // A repair that fails (a hostile structure) leaves the first reading as it is.
+  const repaired = await repairPdf(bytes).catch(() => undefined);
   if (repaired) {
     const second = await read(repaired.bytes).catch(() => undefined);
     if (second && (!first || textLength(second) > textLength(first))) return { read: second, warnings: repaired.repairs };

@@ -9,9 +9,12 @@
  *   is, with the generation its header gives, as poppler's reconstruction does; pdf.js
  *   reconstructs only when the first or last page fails, so a page's content stream or
  *   font behind such an entry is lost (classic cross-reference tables only);
- * - a Pages tree with a loop (a Kids entry pointing back at an ancestor) is replaced by
- *   the pages it reaches with the loop skipped, in order, as poppler does; pdf.js stops
- *   at the loop and loses the pages after it.
+ * - a Pages tree with a loop (a Kids entry pointing back at an ancestor) or a kid named
+ *   with the wrong generation (`4 1 R` for `4 0 obj`) is replaced by the pages it
+ *   reaches, in order, with the loop skipped (as poppler does) and the kid taken at its
+ *   object's generation (as pdf.js itself does for other references when it rebuilds a
+ *   cross-reference table); pdf.js stops walking the tree at either and loses the pages
+ *   after it.
  * The repairs are appended to the file as an incremental update (new versions of the
  * objects, a cross-reference section and a trailer whose /Prev is the file's own), so
  * nothing else in it changes. Only objects written out in the file are seen (not those
@@ -37,16 +40,17 @@ interface PdfObjectText {
 }
 
 const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
-const ref = (text: string, key: string) => text.match(new RegExp(`/${key}\\s+(\\d+)\\s+\\d+\\s+R`));
 
 export async function repairPdf(bytes: Uint8Array): Promise<Repaired | undefined> {
   // One character per byte, whatever the bytes: offsets in the string are offsets in the file.
   const text = new TextDecoder("latin1").decode(bytes);
+  const root = lastRef(text, "Root");
   // Encrypted streams cannot be inflated here; without a catalog there is no trailer to write.
-  if (/\/Encrypt\b/.test(text) || !lastRef(text, "Root")) return undefined;
+  if (/\/Encrypt\b/.test(text) || root === undefined) return undefined;
   // Offsets in a PDF count from its header (pdf.js and poppler skip bytes before it).
   const base = Math.max(0, text.indexOf("%PDF-"));
   const objects = scanObjects(text, base);
+  const catalog = objects.get(root);
   const updates = new Map<number, Update>();
   const repairs: string[] = [];
   const listed = xrefEntries(text);
@@ -59,13 +63,15 @@ export async function repairPdf(bytes: Uint8Array): Promise<Repaired | undefined
     updates.set(object.num, { gen: object.gen, body: fixed.body });
     repairs.push(`object ${object.num}: a damaged Flate stream was read up to its error (${fixed.error})`);
   }
-  const tree = flattenPageTree(text, objects);
+  const tree = catalog && flattenPageTree(catalog, objects);
   if (tree) {
     updates.set(tree.root.num, { gen: tree.root.gen, body: [latin1(tree.dict)] });
-    repairs.push(`the Pages tree has a loop: its ${tree.pages} pages were read with the loop skipped`);
+    repairs.push(`the Pages tree was rebuilt (${tree.why}): its ${tree.pages} pages were read`);
   }
   if (updates.size === 0) return undefined;
-  return { bytes: appendUpdate(bytes, text, base, objects, updates), repairs };
+  const info = lastRef(text, "Info");
+  const trailer = [`/Root ${root} ${catalog?.gen ?? 0} R`, ...(info === undefined ? [] : [`/Info ${info} ${objects.get(info)?.gen ?? 0} R`])];
+  return { bytes: appendUpdate(bytes, text, base, objects, updates, trailer.join(" ")), repairs };
 }
 
 type Update = { gen: number; offset: number; body?: undefined } | { gen: number; body: Uint8Array[]; offset?: undefined };
@@ -158,45 +164,52 @@ async function inflateRaw(data: Uint8Array): Promise<{ inflated: Uint8Array; err
 
 /**
  * The root Pages node rewritten to list, in order, every page its tree reaches when a
- * node already visited is skipped; undefined when the tree has no loop or cannot be
+ * node already visited is skipped and a kid is taken at its object's generation;
+ * undefined when the tree has neither a loop nor a kid of the wrong generation, or cannot be
  * walked here (a node inside an object stream, Kids given by reference).
  */
-function flattenPageTree(text: string, objects: Map<number, PdfObjectText>): { root: PdfObjectText; dict: string; pages: number } | undefined {
-  const catalog = objects.get(Number(lastRef(text, "Root") ?? Number.NaN));
-  const root = catalog && objects.get(Number(ref(catalog.dict, "Pages")?.[1]));
+function flattenPageTree(catalog: PdfObjectText, objects: Map<number, PdfObjectText>): { root: PdfObjectText; dict: string; pages: number; why: string } | undefined {
+  const root = objects.get(Number(catalog.dict.match(/\/Pages\s+(\d+)\s+\d+\s+R/)?.[1]));
   if (!root) return undefined;
   const pages: string[] = [];
   const seen = new Set<number>();
-  let loop = false;
+  const why = new Set<string>();
   const walk = (node: PdfObjectText): boolean => {
     const kids = node.dict.match(/\/Kids\s*\[([^\]]*)\]/);
-    if (!kids) return /\/Kids/.test(node.dict) ? false : (pages.push(`${node.num} ${node.gen} R`), true);
-    for (const [, num] of kids[1]!.matchAll(/(\d+)\s+\d+\s+R/g)) {
+    if (!kids) {
+      if (/\/Kids/.test(node.dict)) return false;
+      pages.push(`${node.num} ${node.gen} R`);
+      return true;
+    }
+    for (const [, num, gen] of kids[1]!.matchAll(/(\d+)\s+(\d+)\s+R/g)) {
       if (seen.has(Number(num))) {
-        loop = true;
+        why.add("a loop skipped");
         continue;
       }
       seen.add(Number(num));
       const kid = objects.get(Number(num));
       if (!kid || !walk(kid)) return false;
+      if (kid.gen !== Number(gen)) why.add(`kid ${num} ${gen} R taken as ${num} ${kid.gen} obj`);
     }
     return true;
   };
   seen.add(root.num);
-  if (!walk(root) || !loop || pages.length === 0) return undefined;
+  if (!walk(root) || why.size === 0 || pages.length === 0) return undefined;
   const dict = root.dict
     .replace(/\/Kids\s*\[[^\]]*\]/, `/Kids [${pages.join(" ")}]`)
     .replace(/\/Count\s+\d+/, "")
     .replace("<<", `<< /Count ${pages.length}`);
-  return { root, dict, pages: pages.length };
+  return { root, dict, pages: pages.length, why: [...why].join(", ") };
 }
 
-function lastRef(text: string, key: string): string | undefined {
-  return [...text.matchAll(new RegExp(`/${key}\\s+(\\d+)\\s+\\d+\\s+R`, "g"))].at(-1)?.[1];
+/** The object number of the last `/key n g R` in the file: the newest trailer's, in an updated file. */
+function lastRef(text: string, key: string): number | undefined {
+  const last = [...text.matchAll(new RegExp(`/${key}\\s+(\\d+)\\s+\\d+\\s+R`, "g"))].at(-1);
+  return last ? Number(last[1]) : undefined;
 }
 
 /** `bytes` followed by the updated objects, a cross-reference section for them and a trailer pointing back at the file's own. */
-function appendUpdate(bytes: Uint8Array, text: string, base: number, objects: Map<number, PdfObjectText>, updates: Map<number, Update>): Uint8Array {
+function appendUpdate(bytes: Uint8Array, text: string, base: number, objects: Map<number, PdfObjectText>, updates: Map<number, Update>, entries: string): Uint8Array {
   const parts: Uint8Array[] = [bytes, latin1("\n")];
   let length = bytes.length + 1 - base;
   const xref: string[] = ["xref\n0 1\n0000000000 65535 f \n"];
@@ -208,10 +221,11 @@ function appendUpdate(bytes: Uint8Array, text: string, base: number, objects: Ma
       length += part.length;
     }
   }
-  const size = Math.max(...objects.keys(), ...[...text.matchAll(/\/Size\s+(\d+)/g)].map((m) => Number(m[1]) - 1)) + 1;
+  let size = 0;
+  for (const num of objects.keys()) size = Math.max(size, num + 1);
+  for (const [, declared] of text.matchAll(/\/Size\s+(\d+)/g)) size = Math.max(size, Number(declared));
   const prev = [...text.matchAll(/startxref\s+(\d+)/g)].at(-1)?.[1];
-  const info = lastRef(text, "Info");
-  const trailer = `trailer\n<< /Size ${size} /Root ${lastRef(text, "Root")} ${objects.get(Number(lastRef(text, "Root")))?.gen ?? 0} R${info ? ` /Info ${info} ${objects.get(Number(info))?.gen ?? 0} R` : ""}${prev ? ` /Prev ${prev}` : ""} >>\nstartxref\n${length}\n%%EOF\n`;
+  const trailer = `trailer\n<< /Size ${size} ${entries}${prev ? ` /Prev ${prev}` : ""} >>\nstartxref\n${length}\n%%EOF\n`;
   parts.push(latin1(xref.join("") + trailer));
   return concat(parts);
 }
