@@ -127,8 +127,9 @@ async function readWithRepair(bytes: Uint8Array, read: (data: Uint8Array) => Pro
     if (error instanceof Error && error.name === "PasswordException") throw error;
     failure = error;
   }
-  // A repair that fails (a hostile structure) leaves the first reading as it is.
-  const repaired = await repairPdf(bytes).catch(() => undefined);
+  // A repair that fails (a hostile structure) leaves the first reading as it is. Streams are
+  // inflated in full only when a page failed: merely empty pages are common (blank, scanned).
+  const repaired = await repairPdf(bytes, { inflateAll: !first || first.pages.some((p) => p.failed) }).catch(() => undefined);
   if (repaired) {
     const second = await read(repaired.bytes).catch(() => undefined);
     if (second && (!first || textLength(second) > textLength(first))) return { read: second, warnings: repaired.repairs };
