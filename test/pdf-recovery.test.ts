@@ -44,6 +44,15 @@ describe("Chinese text in CID fonts that are not embedded", () => {
     expect(error.message).toMatch(/predefined CMaps \(UniGB-UCS2-H\).*Node runtime/);
   });
 
+  it("without CMaps, indexes a page's other text and warns of what was left out", async () => {
+    const bare = await loadDocument(await hard("cid-with-latin.pdf"), "mixed.pdf");
+    expect(bare.sections).toEqual([{ page: 1, text: "Tide table, spring 2026" }]);
+    expect(bare.warnings).toEqual([expect.stringMatching(/^Chinese, Japanese or Korean text was not read: .*\(UniGB-UCS2-H\)/)]);
+    const full = await loadDocument(await hard("cid-with-latin.pdf"), "mixed.pdf", { cMaps: createCMapFiles() });
+    expect(full.sections).toEqual([{ page: 1, text: `Tide table, spring 2026 ${UCS2_SENTENCE}` }]);
+    expect(full.warnings).toBeUndefined();
+  });
+
   it("reads only CMap names, never a path", async () => {
     await expect(createCMapFiles().read("../package")).rejects.toThrow(/not a CMap name/);
   });
