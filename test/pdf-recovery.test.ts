@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LoadError, type LoadedDocument, loadDocument } from "../ingest/loaders/index.js";
 import { createCMapFiles } from "../ingest/node/cmap-files.js";
 import { type FakeProvider, startFakeProvider } from "./fake-provider/index.js";
+import { ingestEnv, runIngest } from "./helpers/ingest-cli.js";
 import { tempDir } from "./helpers/ingest-data.js";
 import { type RunningServer, childEnv, startServer } from "./helpers/server.js";
 
@@ -121,7 +122,7 @@ describe("damaged PDFs that poppler reads", () => {
   });
 });
 
-describe("uploads of these PDFs to the server (parsed in its worker threads)", () => {
+describe("these PDFs through the server and the ingest command (parsed in worker threads)", () => {
   let fake: FakeProvider;
   let server: RunningServer;
   let dir: string;
@@ -164,4 +165,13 @@ describe("uploads of these PDFs to the server (parsed in its worker threads)", (
     expect(hit).toMatchObject({ source: "flate-bad-header.pdf" });
     expect(hit!.text).toContain(line(12, "lighthouse", 11));
   }, 60_000);
+
+  it("the ingest command reads the whole folder: each damaged file's warnings logged, the unreadable one failed alone", async () => {
+    const run = await runIngest([HARD], ingestEnv(fake, `${dir}/command-db`));
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/^warning flate-truncated\.pdf: object 7: a damaged Flate stream was read up to its error/m);
+    expect(run.stderr).toMatch(/^warning unreadable-page\.pdf: page 2 could not be read and was skipped/m);
+    expect(run.stderr).toMatch(/^failed no-readable-page\.pdf: corrupt PDF: no page could be read/m);
+    expect(run.stdout).toMatch(/files: 11 ingested, 0 unchanged, 1 skipped, 1 failed/);
+  }, 90_000);
 });
