@@ -19,13 +19,13 @@ const canvasImport = () => import("@napi-rs/canvas");
 /** `data:image/jpeg;base64,…` of page `page` (1-based), grayscale, within the size limit. */
 export async function renderPageImage(pdf: PdfDocument, page: number, options: PageImageOptions = {}): Promise<string> {
   const limit = options.maxBase64Bytes ?? 180_000;
-  const { createCanvas, Image } = await canvasImport();
+  const { createCanvas, loadImage } = await canvasImport();
   const viewport = (await pdf.getPage(page)).getViewport({ scale: 1 });
   const longest = Math.max(viewport.width, viewport.height);
   let side = options.maxSide ?? 2000;
   const png = await renderPageAsImage(pdf, page, { canvasImport, scale: side / longest });
-  const image = new Image();
-  image.src = Buffer.from(png);
+  // Decoding is asynchronous: an Image drawn straight after `src =` has its size but no pixels (a blank page).
+  const image = await loadImage(Buffer.from(png));
   // Text stays legible in grey at modest JPEG quality; each miss shrinks the page by a fifth.
   for (let attempt = 0; attempt < 12; attempt++) {
     const scale = side / Math.max(image.width, image.height);
