@@ -41,6 +41,13 @@ describe("page images for OCR", () => {
     expect(seen.colour).toBeLessThanOrEqual(3);
   });
 
+  it("draws a page's text too (pdf.js's font hand-over works on Node 20)", async () => {
+    const pdf = await getDocumentProxy(textPdf([{ paragraphs: [["HARBOUR TIDE TABLE", "High water 06:12 and 18:40"]] }], "tides"));
+    const url = await renderPageImage(pdf, 1).finally(() => pdf.destroy());
+    const seen = await pixels(url);
+    expect([seen.darkest < 60, seen.lightest > 240]).toEqual([true, true]);
+  });
+
   it("shrinks a page too detailed for the inline limit until it fits, keeping its content", async () => {
     // Our own page: a 1600×1300 grey pattern, no text; at 2000 px it is about 300 KB of base64.
     const pdf = await getDocumentProxy(textPdf([{ paragraphs: [], image: { width: 1600, height: 1300 } }], "busy scan"));
