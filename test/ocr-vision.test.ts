@@ -2,13 +2,11 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LoadError, OCR_HEADING } from "../ingest/loaders/index.js";
-import { createParsePool } from "../ingest/node/parse-pool.js";
-import { createImageTextReader } from "../src/providers/ocr.js";
-import { type FakeProvider, fakeOcrText, INLINE_IMAGE_LIMIT, startFakeProvider } from "./fake-provider/index.js";
-import { fakeTransport, sent } from "./providers/helpers.js";
+import { type FakeProvider, fakeOcrText, startFakeProvider } from "./fake-provider/index.js";
+import { sent } from "./providers/helpers.js";
 import { ingestEnv, parseSummary, runIngest } from "./helpers/ingest-cli.js";
 import { bySource, readChunks, tempDir } from "./helpers/ingest-data.js";
-import { decodeDataUrl, SCANNED_PDFS, scanned } from "./helpers/scanned-pdfs.js";
+import { decodeDataUrl, expectReadByOcr, ocrPool, SCANNED_PDFS, scanned } from "./helpers/ocr-scans.js";
 import { type RunningServer, childEnv, startServer } from "./helpers/server.js";
 
 /**
@@ -47,10 +45,7 @@ describe("OCR through a vision chat model", () => {
   });
   afterAll(() => fake.close());
 
-  const poolFor = (model: string) => {
-    const reader = createImageTextReader({ transport: fakeTransport(fake, { apiKey: SECRET }), model });
-    return createParsePool({ embedModel: "nvidia/nv-embedqa-e5-v5", size: 1, readImage: (url) => reader.read(url) });
-  };
+  const poolFor = (model: string) => ocrPool(fake, model, { apiKey: SECRET });
 
   it("reads each scanned fixture from a worker thread: one user message, an instruction and one inline grey JPEG, temperature 0", async () => {
     const pool = poolFor(VISION);
@@ -59,11 +54,7 @@ describe("OCR through a vision chat model", () => {
         fake.reset();
         const parsed = await pool.parse(await scanned(name), name, { timeoutMs: 30_000 });
         expect(sent(fake, CHAT).map((r) => r.status)).toEqual([200]);
-        const { url, base64, info } = sentImage(fake);
-        expect(url.startsWith("data:image/jpeg;base64,")).toBe(true);
-        expect(base64.length).toBeLessThanOrEqual(INLINE_IMAGE_LIMIT);
-        expect(Math.max(info.width, info.height)).toBeGreaterThanOrEqual(500);
-        expect(parsed.chunks.map((c) => [c.page, c.heading, c.text])).toEqual([[1, OCR_HEADING, fakeOcrText(info)]]);
+        expectReadByOcr(parsed, sentImage(fake).url);
       }
     } finally {
       await pool.close();
@@ -80,7 +71,7 @@ describe("OCR through a vision chat model", () => {
       expect(requests.map((r) => r.status)).toEqual([429, 200]);
       // The transport's own back-off here is 10-50 ms: only Retry-After explains a second.
       expect(requests[1]!.at - requests[0]!.at).toBeGreaterThanOrEqual(950);
-      expect(parsed.chunks.map((c) => [c.heading, c.text])).toEqual([[OCR_HEADING, fakeOcrText(sentImage(fake, 1).info)]]);
+      expectReadByOcr(parsed, sentImage(fake, 1).url);
     } finally {
       await pool.close();
     }

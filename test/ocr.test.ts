@@ -5,12 +5,11 @@ import { parseFile } from "../ingest/document-parser.js";
 import { LoadError, OCR_HEADING, loadDocument } from "../ingest/loaders/index.js";
 import { ingestSettings } from "../ingest/settings.js";
 import { createParsePool } from "../ingest/node/parse-pool.js";
-import { createImageTextReader, NEMO_RETRIEVER_OCR } from "../src/providers/ocr.js";
-import { type FakeProvider, fakeOcrText, INLINE_IMAGE_LIMIT, startFakeProvider } from "./fake-provider/index.js";
-import { fakeTransport } from "./providers/helpers.js";
+import { NEMO_RETRIEVER_OCR } from "../src/providers/ocr.js";
+import { type FakeProvider, fakeOcrText, startFakeProvider } from "./fake-provider/index.js";
 import { type RunningServer, childEnv, startServer } from "./helpers/server.js";
 import { E5, tempDir } from "./helpers/ingest-data.js";
-import { decodeDataUrl, SCANNED_PDFS, scanned } from "./helpers/scanned-pdfs.js";
+import { decodeDataUrl, expectReadByOcr, ocrPool, SCANNED_PDFS, scanned } from "./helpers/ocr-scans.js";
 
 /**
  * Scanned PDFs through OCR, and the worker pool that parses them: real image-only PDFs
@@ -53,17 +52,12 @@ describe("OCR of pages without a text layer", () => {
 
   it("reads a scanned page through NeMo Retriever OCR from a worker thread, as a grey JPEG within the inline limit, marked as OCR", async () => {
     fake.reset();
-    const reader = createImageTextReader({ transport: fakeTransport(fake), model: NEMO_RETRIEVER_OCR });
-    const pool = createParsePool({ embedModel: "nvidia/nv-embedqa-e5-v5", size: 1, readImage: (url) => reader.read(url) });
+    const pool = ocrPool(fake, NEMO_RETRIEVER_OCR);
     try {
       for (const name of SCANNED_PDFS) {
         fake.reset();
         const parsed = await pool.parse(await scanned(name), name, { timeoutMs: 30_000 });
-        const { url, base64, info } = sentImage(fake);
-        expect(url.startsWith("data:image/jpeg;base64,")).toBe(true);
-        expect(base64.length).toBeLessThanOrEqual(INLINE_IMAGE_LIMIT);
-        expect(Math.max(info.width, info.height)).toBeGreaterThanOrEqual(500);
-        expect(parsed.chunks.map((c) => [c.page, c.heading, c.text])).toEqual([[1, OCR_HEADING, fakeOcrText(info)]]);
+        expectReadByOcr(parsed, sentImage(fake).url);
       }
     } finally {
       await pool.close();
@@ -73,8 +67,7 @@ describe("OCR of pages without a text layer", () => {
   it("a failing OCR call fails the file with a reason, not the pool", async () => {
     fake.reset();
     fake.inject({ type: "status", status: 400 }, { route: "ocr" });
-    const reader = createImageTextReader({ transport: fakeTransport(fake), model: NEMO_RETRIEVER_OCR });
-    const pool = createParsePool({ embedModel: "nvidia/nv-embedqa-e5-v5", size: 1, readImage: (url) => reader.read(url) });
+    const pool = ocrPool(fake, NEMO_RETRIEVER_OCR);
     try {
       const error = await pool.parse(await scanned("ccitt-fax.pdf"), "scan.pdf", { timeoutMs: 30_000 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LoadError);

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { renderPageImage } from "../ingest/node/page-image.js";
 import { INLINE_IMAGE_LIMIT } from "./fake-provider/index.js";
 import { textPdf } from "./helpers/generated-pdf.js";
-import { decodeDataUrl, scanned } from "./helpers/scanned-pdfs.js";
+import { decodeDataUrl, scanned } from "./helpers/ocr-scans.js";
 
 /**
  * Page images for OCR, decoded back to pixels: what an OCR model would see. The fake
