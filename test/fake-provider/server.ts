@@ -146,6 +146,7 @@ export async function startFakeProvider(options: FakeProviderOptions & { port?: 
 
     let dropped = false;
     const gone = new AbortController();
+    res.on("finish", () => (record.ms = Date.now() - at));
     res.on("close", () => {
       if (!res.writableFinished && !dropped) record.disconnected = true;
       gone.abort();

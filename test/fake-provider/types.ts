@@ -57,6 +57,8 @@ export interface RecordedRequest {
   at: number;
   /** Status sent; 0 while pending, or when no response was sent (drop, client gone). */
   status: number;
+  /** Milliseconds from arrival until the response was sent in full: the fake's own time (unset until then). */
+  ms?: number;
   /** True when the client closed the connection before the response was complete. */
   disconnected?: boolean;
 }

@@ -64,8 +64,19 @@ describe("embeddings", () => {
     await embedder.embed(["a document"], "passage");
     await embedder.embed(["a question?"], "query");
     const [passage, query] = sent(nim, "/embeddings").map((r) => r.body);
-    expect(passage).toEqual({ model: e5.id, input: ["a document"], encoding_format: "float", truncate: "END", input_type: "passage" });
+    expect(passage).toEqual({ model: e5.id, input: ["a document"], encoding_format: "base64", truncate: "END", input_type: "passage" });
     expect(query).toMatchObject({ input_type: "query", input: ["a question?"] });
+  });
+
+  it("NIM's base64 vectors decode to the same values the self-hosted floats carry", async () => {
+    const texts = ["潮汐表 tide table", "a document about berths"];
+    const [viaBase64, viaFloats] = await Promise.all([
+      createEmbedder({ transport: fakeTransport(nim), profile: e5, inputTypeMode: "field" }).embed(texts, "passage"),
+      createEmbedder({ transport: fakeTransport(selfHosted), profile: e5, inputTypeMode: "none" }).embed(texts, "passage"),
+    ]);
+    expect(viaBase64.map((v) => v.length)).toEqual([e5.dims, e5.dims]);
+    expect(viaBase64.map((v) => Array.from(v))).toEqual(viaFloats.map((v) => Array.from(v)));
+    expect(Array.from(viaBase64[0]!)).toEqual(fakeEmbedding(texts[0]!));
   });
 
   it("never sends input_type to a symmetric model (NIM rejects fields a model does not take)", async () => {

@@ -65,6 +65,29 @@ describe("pacing", () => {
     expect(started).toEqual(["batch 0", "question", "batch 1", "batch 2", "batch 3"]);
   });
 
+  it("batch work leaves an in-flight slot to questions", async () => {
+    const pacer = createPacer({ name: "p", rpm: 1000, concurrency: 3 });
+    const started: string[] = [];
+    const batch = [0, 1, 2].map((i) => gate(pacer, started, `batch ${i}`, "batch"));
+    await settle();
+    // Two of three slots: the third stays free although batch work waits.
+    expect(started).toEqual(["batch 0", "batch 1"]);
+    const question = gate(pacer, started, "question", "interactive");
+    await settle();
+    expect(started).toEqual(["batch 0", "batch 1", "question"]);
+    // A slot freed while the question runs is still kept free for the next one.
+    batch[0]!.release();
+    await batch[0]!.done;
+    await settle();
+    expect(started).toEqual(["batch 0", "batch 1", "question"]);
+    question.release();
+    await question.done;
+    await settle();
+    expect(started).toEqual(["batch 0", "batch 1", "question", "batch 2"]);
+    for (const g of batch) g.release();
+    await Promise.all([...batch, question].map((g) => g.done));
+  });
+
   it("batch work leaves a reserve of the window to questions", async () => {
     const pacer = createPacer({ name: "p", rpm: 10, concurrency: 100, interactiveReserve: 2 });
     let batchStarts = 0;
@@ -153,5 +176,6 @@ describe("pacing", () => {
   it("rejects impossible options in p-queue's manner", () => {
     expect(() => createPacer({ name: "p", rpm: 0, concurrency: 1 })).toThrow("Expected `rpm` to be a finite number >= 1, got `0` (number)");
     expect(() => createPacer({ name: "p", rpm: 5, concurrency: 1, interactiveReserve: 5 })).toThrow("Expected `interactiveReserve` to be an integer >= 0 and < rpm, got `5` (number)");
+    expect(() => createPacer({ name: "p", rpm: 5, concurrency: 2, interactiveSlots: 2 })).toThrow("Expected `interactiveSlots` to be an integer >= 0 and < concurrency, got `2` (number)");
   });
 });
