@@ -129,6 +129,22 @@ describe("openLanceStore", () => {
     for (const hit of hits) expect(hit).not.toHaveProperty("vector");
   });
 
+  it("stores each row's own vector, and no vector where a row has none, across a multi-byte validity bitmap", async () => {
+    const dims = 16;
+    // Rows 0, 3, 6, … have no vector: nulls on both sides of every byte of the bitmap.
+    const chunks = Array.from({ length: 21 }, (_, i) => chunk("mixed", i, i % 3 === 0 ? null : noise(dims, i + 1)));
+    const collection = await (await newStore()).openCollection("mixed", { embedModel: E5, dims });
+    await collection.writeDocuments([{ documentId: "mixed", chunks }]);
+    expect((await collection.getDocument("mixed"))?.embedded).toBe(14);
+    for (const i of [1, 2, 10, 20]) {
+      const [best] = await collection.vectorSearch(noise(dims, i + 1), { topK: 1 });
+      expect(best?.id).toBe(`mixed:${i}`);
+      expect(best?.score).toBeCloseTo(1, 5);
+    }
+    const found = await collection.vectorSearch(noise(dims, 2), { topK: 21 });
+    expect(found.map((h) => h.chunkIndex).sort((a, b) => a - b)).toEqual(chunks.filter((c) => c.vector !== null).map((c) => c.chunkIndex));
+  });
+
   it("creates an empty collection before any data", async () => {
     const store = await newStore();
     const collection = await store.openCollection("empty", { embedModel: E5, dims: 8 });

@@ -140,9 +140,15 @@ export function createPacer(options: PacerOptions): Pacer {
       running++;
       next(now);
     }
-    const blocked = running < concurrency && lanes.interactive.length + lanes.batch.length > 0;
+    // Work that has a free slot but not the window waits for the window to roll; work
+    // without a slot waits for a call to settle, and a timer would only keep the process alive.
+    const blocked = (lanes.interactive.length > 0 && running < concurrency) || (lanes.batch.length > 0 && running < concurrency - slotReserve);
     if (blocked && starts.length > 0) wakeAt(starts[0]! + countedMs);
     if (blocked && held.length > 0) wakeAt(held[0]!);
+    if (lanes.interactive.length + lanes.batch.length === 0) {
+      clearTimeout(timer);
+      timerAt = Number.POSITIVE_INFINITY;
+    }
   }
 
   /** How long the `n`-th start from now (0-based) waits for the window. */
@@ -175,6 +181,7 @@ export function createPacer(options: PacerOptions): Pacer {
           const at = queue.indexOf(entry);
           if (at >= 0) queue.splice(at, 1);
           reject(signal!.reason);
+          pump(); // nothing left to wait for: drop the window timer
         };
         const entry = (startedAt: number) => {
           signal?.removeEventListener("abort", onAbort);

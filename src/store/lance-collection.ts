@@ -5,7 +5,7 @@
 import type { Table } from "@lancedb/lancedb";
 import { InvalidRequestError } from "../errors.js";
 import { type ModelTag, checkWrite } from "./checks.js";
-import { DOCUMENT_COLUMNS, column, toRow } from "./lance-schema.js";
+import { DOCUMENT_COLUMNS, column, toArrowTable } from "./lance-schema.js";
 import { keywordSearch, vectorSearch } from "./lance-search.js";
 import { type UpkeepOptions, hasIndexOn, maintain } from "./lance-upkeep.js";
 import { sqlEquals, sqlIn } from "./sql-filter.js";
@@ -31,16 +31,16 @@ export function createCollection(name: string, tag: ModelTag, table: Table, cont
     async writeDocuments(documents) {
       const ids = checkWrite(documents, dims);
       if (ids.length === 0) return;
-      const rows = documents.flatMap((d) => d.chunks.map(toRow));
+      const chunks = documents.flatMap((d) => d.chunks);
       const ofDocuments = sqlIn("document_id", ids);
-      if (rows.length === 0) {
+      if (chunks.length === 0) {
         await table.delete(ofDocuments);
         return;
       }
       // One merge = one commit for every document of the call: matched ids are rewritten,
       // new ids inserted, and these documents' rows missing from `rows` deleted, so a reader
       // sees each document old or new, never a mix.
-      await table.mergeInsert("id").whenMatchedUpdateAll().whenNotMatchedInsertAll().whenNotMatchedBySourceDelete({ where: ofDocuments }).execute(rows);
+      await table.mergeInsert("id").whenMatchedUpdateAll().whenNotMatchedInsertAll().whenNotMatchedBySourceDelete({ where: ofDocuments }).execute(toArrowTable(chunks, tag));
     },
 
     async deleteDocument(documentId) {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { type Lane, type Pacer, QueueFullError, createPacer } from "../../src/providers/pacing.js";
 import { ProviderError } from "../../src/providers/provider-error.js";
@@ -86,6 +86,27 @@ describe("pacing", () => {
     expect(started).toEqual(["batch 0", "batch 1", "question", "batch 2"]);
     for (const g of batch) g.release();
     await Promise.all([...batch, question].map((g) => g.done));
+  });
+
+  it("leaves no timer behind once its queue is empty (a pending window timer kept the ingest command alive for a minute)", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const pacer = createPacer({ name: "p", rpm: 1000, concurrency: 2 });
+      // Batch calls wait for a slot, not for the window.
+      await Promise.all(Array.from({ length: 5 }, () => pacer.schedule(async () => undefined, { lane: "batch" })));
+      expect(vi.getTimerCount()).toBe(0);
+      // A call aborted while the window is full takes its wake-up timer with it.
+      const full = createPacer({ name: "q", rpm: 1, concurrency: 2, windowMs: 60_000 });
+      await full.schedule(async () => undefined);
+      const stop = new AbortController();
+      const waiting = full.schedule(async () => undefined, { signal: stop.signal }).catch(() => "aborted");
+      expect(vi.getTimerCount()).toBe(1);
+      stop.abort();
+      expect(await waiting).toBe("aborted");
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("batch work leaves a reserve of the window to questions", async () => {
