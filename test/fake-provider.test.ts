@@ -1,5 +1,6 @@
+import { createCanvas } from "@napi-rs/canvas";
 import { afterEach, describe, expect, it } from "vitest";
-import { estimateTokens, fakeEmbedding, startFakeProvider, type FakeProvider, type FakeProviderOptions } from "./fake-provider/index.js";
+import { estimateTokens, fakeEmbedding, fakeOcrText, startFakeProvider, type FakeProvider, type FakeProviderOptions } from "./fake-provider/index.js";
 import { fromBase64 } from "./fake-provider/vectors.js";
 
 // Real HTTP on 127.0.0.1:0 with the global fetch, as clients will use it.
@@ -365,6 +366,126 @@ describe("chat", () => {
     controller.abort();
     await expect(reader.read()).rejects.toThrow();
     await expect.poll(() => nim.requests[0]!.disconnected).toBe(true);
+  });
+});
+
+describe("vision chat", () => {
+  const VISION = "meta/llama-3.2-11b-vision-instruct";
+  /** A real PNG or JPEG from @napi-rs/canvas; noise makes it incompressible, for the size limit. */
+  async function image(width: number, height: number, format: "png" | "jpeg" = "png", noise = false): Promise<string> {
+    const canvas = createCanvas(width, height);
+    const context = canvas.getContext("2d");
+    const pixels = context.createImageData(width, height);
+    for (let i = 0; i < pixels.data.length; i++) pixels.data[i] = noise ? Math.floor(Math.random() * 256) : 255;
+    context.putImageData(pixels, 0, 0);
+    const bytes = format === "png" ? await canvas.encode("png") : await canvas.encode("jpeg", 80);
+    return `data:image/${format};base64,${bytes.toString("base64")}`;
+  }
+  const ask = (url: string, extra: object = {}) => ({
+    role: "user",
+    content: [
+      { type: "text", text: "Transcribe this page." },
+      { type: "image_url", image_url: { url, ...extra } },
+    ],
+  });
+  const detail = async (res: Response) => {
+    expect(res.status).toBe(400);
+    return ((await res.json()) as { detail: string }).detail;
+  };
+
+  it("lists vision models, which answer with their reading of the image, streaming or not", async () => {
+    const nim = await start();
+    const ids = ((await (await get(`${nim.url}/models`)).json()) as { data: { id: string }[] }).data.map((m) => m.id);
+    expect(ids).toEqual(expect.arrayContaining([VISION, "nvidia/llama-3.1-nemotron-nano-vl-8b-v1"]));
+
+    const png = await image(40, 30);
+    const res = await post(`${nim.url}/chat/completions`, { model: VISION, messages: [ask(png)], temperature: 0 });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { choices: { message: { role: string; content: string } }[]; usage: { total_tokens: number } };
+    expect(body.choices[0]!.message).toEqual({ role: "assistant", content: fakeOcrText({ format: "png", width: 40, height: 30 }) });
+    expect(body.usage.total_tokens).toBeGreaterThan(0);
+
+    const jpeg = await image(64, 48, "jpeg");
+    const streamed = await post(`${nim.url}/chat/completions`, { model: VISION, messages: [ask(jpeg, { detail: "low" })], stream: true });
+    const chunks = (await events(streamed)).slice(0, -1) as Chunk[];
+    expect(chunks.map((c) => c.choices[0]!.delta.content ?? "").join("")).toBe(fakeOcrText({ format: "jpeg", width: 64, height: 48 }));
+
+    // Several images where the model takes several: one reading each, in order.
+    const two = {
+      role: "user",
+      content: [
+        { type: "image_url", image_url: { url: png } },
+        { type: "image_url", image_url: { url: jpeg } },
+      ],
+    };
+    const both = await post(`${nim.url}/chat/completions`, { model: "nvidia/llama-3.1-nemotron-nano-vl-8b-v1", messages: [two] });
+    const text = ((await both.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
+    expect(text).toBe(`${fakeOcrText({ format: "png", width: 40, height: 30 })}\n\n${fakeOcrText({ format: "jpeg", width: 64, height: 48 })}`);
+  });
+
+  it("validates content parts and images like hosted NIM, naming the field", async () => {
+    const nim = await start();
+    const chat = (messages: unknown[], model = VISION) => post(`${nim.url}/chat/completions`, { model, messages });
+    const png = await image(40, 30);
+
+    const badType = await detail(
+      await chat([
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "hi" },
+            { type: "video", url: png },
+          ],
+        },
+      ]),
+    );
+    expect(badType).toContain("'type': 'union_tag_invalid', 'loc': ('body', 'messages', 0, 'content', 1, 'type')");
+    expect(await detail(await chat([{ role: "user", content: [{ type: "image_url", image_url: png }] }]))).toContain("'loc': ('body', 'messages', 0, 'content', 0, 'image_url')");
+    expect(await detail(await chat([{ role: "user", content: [{ type: "text" }] }]))).toContain("'loc': ('body', 'messages', 0, 'content', 0, 'text')");
+    expect(await detail(await chat([ask(png, { detail: "ultra" })]))).toContain("'loc': ('body', 'messages', 0, 'content', 1, 'image_url', 'detail')");
+
+    for (const url of ["https://example.com/page.png", "data:image/gif;base64,R0lGODlhAQABAAAAACw=", "data:image/png;asset_id,0b1c2d3e"]) {
+      expect(await detail(await chat([ask(url)]))).toBe("messages[0].content[1].image_url.url: expected a data:image/png or data:image/jpeg base64 URL");
+    }
+    expect(await detail(await chat([ask(png.replace("image/png", "image/jpeg"))]))).toBe("messages[0].content[1].image_url.url: the data is not a valid jpeg image");
+    const large = await image(400, 400, "png", true);
+    expect(await detail(await chat([ask(large)]))).toBe(
+      `messages[0].content[1].image_url.url: inline image too large (${large.length - "data:image/png;base64,".length} bytes of base64; limit 180000); upload it as an asset instead`,
+    );
+
+    expect(await detail(await chat([{ role: "system", content: [{ type: "image_url", image_url: { url: png } }] }, ask(png)]))).toMatch(
+      /^messages\[0\]\.content\[0\]: images are accepted only in messages with role user/,
+    );
+    expect(
+      await detail(
+        await chat([
+          {
+            role: "user",
+            content: [
+              { type: "image_url", image_url: { url: png } },
+              { type: "image_url", image_url: { url: png } },
+            ],
+          },
+        ]),
+      ),
+    ).toMatch(/accepts at most 1 image\(s\) per request, got 2/);
+    expect(await detail(await chat([{ role: "system", content: "Be brief." }, ask(png)]))).toMatch(/does not accept a system message together with an image/);
+  });
+
+  it("text-only models refuse images with a 400 in each flavor's shape, and still take text parts", async () => {
+    const png = await image(40, 30);
+    const nim = await start();
+    const refused = await post(`${nim.url}/chat/completions`, { model: "meta/llama-3.1-8b-instruct", messages: [ask(png)] });
+    expect(await refused.json()).toEqual({ status: 400, title: "Bad Request", detail: "messages[0].content[1]: model 'meta/llama-3.1-8b-instruct' does not accept image input" });
+
+    const openai = await start({ flavor: "openai" });
+    const local = await post(`${openai.url}/chat/completions`, { model: "llama3.1:8b", messages: [ask(png)] });
+    expect(local.status).toBe(400);
+    expect(await local.json()).toEqual({ error: { message: "messages[0].content[1]: model 'llama3.1:8b' does not accept image input", type: "invalid_request_error", code: null } });
+
+    const parts = PROMPT_EN.map((m) => ({ role: m.role, content: [{ type: "text", text: m.content }] }));
+    const text = await post(`${nim.url}/chat/completions`, { model: "meta/llama-3.1-8b-instruct", messages: parts });
+    expect(((await text.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe("The Spree river runs through Berlin. [2]");
   });
 });
 

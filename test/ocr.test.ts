@@ -1,34 +1,28 @@
-import { readFile, rm } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { rm } from "node:fs/promises";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseFile } from "../ingest/document-parser.js";
 import { LoadError, OCR_HEADING, loadDocument } from "../ingest/loaders/index.js";
 import { ingestSettings } from "../ingest/settings.js";
 import { createParsePool } from "../ingest/node/parse-pool.js";
-import { createImageTextReader, NEMO_RETRIEVER_OCR } from "../src/providers/ocr.js";
-import { type FakeProvider, fakeOcrText, imageInfo, startFakeProvider } from "./fake-provider/index.js";
-import { fakeTransport } from "./providers/helpers.js";
+import { NEMO_RETRIEVER_OCR } from "../src/providers/ocr.js";
+import { type FakeProvider, fakeOcrText, startFakeProvider } from "./fake-provider/index.js";
 import { type RunningServer, childEnv, startServer } from "./helpers/server.js";
 import { E5, tempDir } from "./helpers/ingest-data.js";
+import { decodeDataUrl, expectReadByOcr, ocrPool, SCANNED_PDFS, scanned } from "./helpers/ocr-scans.js";
 
 /**
  * Scanned PDFs through OCR, and the worker pool that parses them: real image-only PDFs
  * from test/fixtures/pdfs (py-pdf samples, see LICENCES.md), the fake NeMo Retriever OCR
  * endpoint, real worker threads, and the real server for an upload.
  */
-const PDFS = fileURLToPath(new URL("./fixtures/pdfs/", import.meta.url));
-const FILES: Record<string, string> = { "grayscale-image.pdf": "019-grayscale-image_grayscale-image.pdf", "ccitt-fax.pdf": "007-imagemagick-images_imagemagick-CCITTFaxDecode.pdf" };
-const scanned = async (name: string) => new Uint8Array(await readFile(PDFS + FILES[name]));
 const OCR_PATH = "/cv/nvidia/nemoretriever-ocr-v1";
 const { chunkOptions } = ingestSettings(E5);
 
 /** The image the fake was sent, decoded from its data URL. */
 function sentImage(fake: FakeProvider, at = 0) {
   const request = fake.requests.filter((r) => r.path.endsWith(OCR_PATH))[at]!;
-  const url = (request.body as { input: { url: string }[] }).input[0]!.url;
-  const base64 = url.slice(url.indexOf(",") + 1);
-  return { url, base64, info: imageInfo(Uint8Array.from(Buffer.from(base64, "base64")))! };
+  return decodeDataUrl((request.body as { input: { url: string }[] }).input[0]!.url);
 }
 
 /** A PDF of `pages` pages of text, big enough that parsing takes a while. */
@@ -58,17 +52,12 @@ describe("OCR of pages without a text layer", () => {
 
   it("reads a scanned page through NeMo Retriever OCR from a worker thread, as a grey JPEG within the inline limit, marked as OCR", async () => {
     fake.reset();
-    const reader = createImageTextReader({ transport: fakeTransport(fake), model: NEMO_RETRIEVER_OCR });
-    const pool = createParsePool({ embedModel: "nvidia/nv-embedqa-e5-v5", size: 1, readImage: (url) => reader.read(url) });
+    const pool = ocrPool(fake, NEMO_RETRIEVER_OCR);
     try {
-      for (const name of ["grayscale-image.pdf", "ccitt-fax.pdf"]) {
+      for (const name of SCANNED_PDFS) {
         fake.reset();
         const parsed = await pool.parse(await scanned(name), name, { timeoutMs: 30_000 });
-        const { url, base64, info } = sentImage(fake);
-        expect(url.startsWith("data:image/jpeg;base64,")).toBe(true);
-        expect(base64.length).toBeLessThanOrEqual(180_000);
-        expect(Math.max(info.width, info.height)).toBeGreaterThanOrEqual(500);
-        expect(parsed.chunks.map((c) => [c.page, c.heading, c.text])).toEqual([[1, OCR_HEADING, fakeOcrText(info)]]);
+        expectReadByOcr(parsed, sentImage(fake).url);
       }
     } finally {
       await pool.close();
@@ -78,8 +67,7 @@ describe("OCR of pages without a text layer", () => {
   it("a failing OCR call fails the file with a reason, not the pool", async () => {
     fake.reset();
     fake.inject({ type: "status", status: 400 }, { route: "ocr" });
-    const reader = createImageTextReader({ transport: fakeTransport(fake), model: NEMO_RETRIEVER_OCR });
-    const pool = createParsePool({ embedModel: "nvidia/nv-embedqa-e5-v5", size: 1, readImage: (url) => reader.read(url) });
+    const pool = ocrPool(fake, NEMO_RETRIEVER_OCR);
     try {
       const error = await pool.parse(await scanned("ccitt-fax.pdf"), "scan.pdf", { timeoutMs: 30_000 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LoadError);

@@ -16,16 +16,37 @@ export interface PageImageOptions {
 
 const canvasImport = () => import("@napi-rs/canvas");
 
+/**
+ * pdf.js in unpdf 1.7 hands font data to its renderer with `ArrayBuffer#transferToFixedLength`,
+ * which Node 20 lacks (Node 21+): without it the drawing of a page stops at its first font
+ * ("ignoring errors during GetOperatorList"), so no text and nothing after it is drawn. A
+ * copy serves: pdf.js does not use the old buffer again. Installed only where missing.
+ */
+function supplyTransferToFixedLength(): void {
+  const proto = ArrayBuffer.prototype as { transferToFixedLength?: (length?: number) => ArrayBuffer };
+  if (typeof proto.transferToFixedLength === "function") return;
+  Object.defineProperty(ArrayBuffer.prototype, "transferToFixedLength", {
+    configurable: true,
+    writable: true,
+    value(this: ArrayBuffer, length = this.byteLength): ArrayBuffer {
+      const copy = new ArrayBuffer(length);
+      new Uint8Array(copy).set(new Uint8Array(this, 0, Math.min(length, this.byteLength)));
+      return copy;
+    },
+  });
+}
+
 /** `data:image/jpeg;base64,…` of page `page` (1-based), grayscale, within the size limit. */
 export async function renderPageImage(pdf: PdfDocument, page: number, options: PageImageOptions = {}): Promise<string> {
+  supplyTransferToFixedLength();
   const limit = options.maxBase64Bytes ?? 180_000;
-  const { createCanvas, Image } = await canvasImport();
+  const { createCanvas, loadImage } = await canvasImport();
   const viewport = (await pdf.getPage(page)).getViewport({ scale: 1 });
   const longest = Math.max(viewport.width, viewport.height);
   let side = options.maxSide ?? 2000;
   const png = await renderPageAsImage(pdf, page, { canvasImport, scale: side / longest });
-  const image = new Image();
-  image.src = Buffer.from(png);
+  // Decoding is asynchronous: an Image drawn straight after `src =` has its size but no pixels (a blank page).
+  const image = await loadImage(Buffer.from(png));
   // Text stays legible in grey at modest JPEG quality; each miss shrinks the page by a fifth.
   for (let attempt = 0; attempt < 12; attempt++) {
     const scale = side / Math.max(image.width, image.height);

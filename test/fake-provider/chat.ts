@@ -1,4 +1,8 @@
-/** `POST /v1/chat/completions` in the OpenAI format, streaming or not. */
+/**
+ * `POST /v1/chat/completions` in the OpenAI format, streaming or not. Text is answered
+ * extractively (responder.ts); a vision model sent an image answers with its reading of
+ * it (vision.ts).
+ */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { unknownModel, validationFailed } from "./errors.js";
@@ -6,12 +10,12 @@ import { findModel } from "./models.js";
 import { renderMessage, respond, splitDeltas } from "./responder.js";
 import { estimateTokens } from "./tokens.js";
 import { httpReply, type Reply, type ResolvedOptions } from "./types.js";
+import { ContentPart, readImages } from "./vision.js";
 
-const Part = z.looseObject({ type: z.string(), text: z.string().optional() });
 const Message = z.looseObject({
   role: z.string(),
   // Assistant turns with tool calls may carry null content.
-  content: z.union([z.string(), z.array(Part), z.null()]).optional(),
+  content: z.union([z.string(), z.array(ContentPart), z.null()]).optional(),
 });
 const ChatBody = z.looseObject({
   model: z.string(),
@@ -22,7 +26,7 @@ const ChatBody = z.looseObject({
 
 function textOf(content: z.infer<typeof Message>["content"]): string {
   if (typeof content === "string") return content;
-  return (content ?? []).map((p) => (p.type === "text" ? (p.text ?? "") : "")).join("\n");
+  return (content ?? []).map((p) => (p.type === "text" ? p.text : "")).join("\n");
 }
 
 export function chat(body: unknown, options: ResolvedOptions): Reply {
@@ -35,9 +39,11 @@ export function chat(body: unknown, options: ResolvedOptions): Reply {
   if (!parsed.success) return validationFailed(flavor, parsed.error, body);
   const request = parsed.data;
   const style = model!.entry.reasoning ?? "plain";
+  const images = readImages(flavor, model!.entry, request.messages);
+  if ("error" in images) return images.error;
 
   const messages = request.messages.map((m) => ({ role: m.role, text: textOf(m.content) }));
-  const reply = respond(messages);
+  const reply = images.readings.length > 0 ? { answer: images.readings.join("\n\n"), reasoning: "" } : respond(messages);
   const message = renderMessage(reply, style);
   const promptTokens = messages.reduce((sum, m) => sum + estimateTokens(m.text), 0);
   const completionTokens = estimateTokens(message.content) + estimateTokens(message.reasoning_content ?? message.reasoning ?? "");

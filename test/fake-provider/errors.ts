@@ -107,14 +107,28 @@ export function streamErrorEvent(): unknown {
   return { error: { object: "error", message: "Internal error while generating the response", type: "internal_error" } };
 }
 
+/**
+ * zod reports a failed union (content: string | parts) at the union; pydantic points into
+ * the member the input had the shape of. When exactly one member got past its type check,
+ * its issues stand for the union's, so a bad part is named (`messages.0.content.1.type`).
+ */
+function flattenUnions(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    const shaped = issue.code === "invalid_union" ? issue.errors.filter((member) => member.some((i) => i.path.length > 0 || i.code !== "invalid_type")) : [];
+    return shaped.length === 1 ? flattenUnions(shaped[0]!, path) : [{ ...issue, path }];
+  });
+}
+
 /** NIM validates with pydantic: render zod issues the way FastAPI prints them. */
 export function validationFailed(flavor: Flavor, error: z.ZodError, body: unknown): Reply {
+  const issues = flattenUnions(error.issues);
   if (flavor !== "nim") {
-    const text = error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
+    const text = issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
     return badRequest(flavor, text);
   }
   const entries: string[] = [];
-  for (const issue of error.issues) {
+  for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
         const input = pyRepr((body as Record<string, unknown>)[key]);
@@ -125,7 +139,10 @@ export function validationFailed(flavor: Flavor, error: z.ZodError, body: unknow
     const loc: (string | number)[] = ["body", ...issue.path.map((p) => (typeof p === "number" ? p : String(p)))];
     const input = pyRepr(valueAt(body, issue.path));
     if (issue.code === "invalid_type" && input === "None") entries.push(pydantic("missing", loc, "Field required", "None"));
-    else if (issue.code === "invalid_value") {
+    else if (issue.code === "invalid_union" && issue.inclusive !== false && issue.discriminator) {
+      const tags = (issue.options ?? []).map((v) => pyRepr(v)).join(", ");
+      entries.push(pydantic("union_tag_invalid", loc, `Input tag ${input} found using '${issue.discriminator}' does not match any of the expected tags: ${tags}`, input));
+    } else if (issue.code === "invalid_value") {
       const options = issue.values.map((v) => pyRepr(v)).join(" or ");
       entries.push(pydantic("enum", loc, `Input should be ${options}`, input));
     } else entries.push(pydantic(issue.code, loc, issue.message, input));

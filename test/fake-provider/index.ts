@@ -11,7 +11,7 @@
 export { startFakeProvider } from "./server.js";
 export { fakeEmbedding, FAKE_DIMENSIONS } from "./vectors.js";
 export { estimateTokens } from "./tokens.js";
-export { fakeOcrText, imageInfo } from "./ocr.js";
+export { fakeOcrText, imageInfo, INLINE_IMAGE_LIMIT } from "./ocr.js";
 export type {
   FakeProvider,
   FakeProviderOptions,

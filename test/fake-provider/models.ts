@@ -27,6 +27,15 @@ export interface ModelEntry {
   reasoning?: ReasoningStyle;
   /** NIM lists models the account cannot call; calling them gives the 404 "Function … Not found". */
   callable?: false;
+  /** Chat models that take `image_url` content parts; text-only models refuse them. */
+  vision?: VisionLimits;
+}
+
+export interface VisionLimits {
+  /** Images per request; unset: no limit. */
+  maxImages?: number;
+  /** False when a system message may not accompany an image. */
+  systemWithImages?: false;
 }
 
 function nimChat(id: string, reasoning: ReasoningStyle = "plain"): ModelEntry {
@@ -52,6 +61,10 @@ const CATALOGUES: Record<Flavor, ModelEntry[]> = {
     nimChat("mistralai/mistral-large-3-675b-instruct-2512"),
     nimChat("nvidia/llama-3.3-nemotron-super-49b-v1.5"),
     nimChat("moonshotai/kimi-k2-thinking", "closing-think"),
+    // Llama 3.2 Vision on NIM: one image per request and no system message beside an image
+    // (NIM for VLMs 1.1.0 release notes, "Following Meta's guidance").
+    { ...nimChat("meta/llama-3.2-11b-vision-instruct"), vision: { maxImages: 1, systemWithImages: false } },
+    { ...nimChat("nvidia/llama-3.1-nemotron-nano-vl-8b-v1"), vision: {} },
   ],
   qiniu: [
     // Only deepseek-r1 reasons by default, with <think> at the start of content.
