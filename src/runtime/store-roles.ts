@@ -2,8 +2,12 @@
  * A process's role over the shared store. On object storage several processes write one
  * collection: each write and each upkeep pass holds the collection's `write-<name>`
  * lease (waiting its turn), so commits from different hosts take turns instead of
- * conflicting. With UPKEEP=off (API replicas) collections have no `upkeep`, so nothing
- * in this process ever calls it; with it on, every pass is counted for /metrics.
+ * conflicting. Creating a collection holds the same lease: Lance commits a second
+ * creation of a table on top of the first, as an Overwrite that replaces what was written
+ * in between (seen in the scale-out test, three processes starting at once: an upload's
+ * merge failed against "concurrent transaction Overwrite at version 3"). With UPKEEP=off
+ * (API replicas) collections have no `upkeep`, so nothing in this process ever calls it;
+ * with it on, every pass is counted for /metrics.
  */
 import { type HeldLease, LeaseBusyError, type LeaseStore, holdLease } from "../coordination/lease.js";
 import type { Collection, MaintenanceReport, VectorStore } from "../store/vector-store.js";
@@ -75,12 +79,22 @@ export function applyStoreRoles(store: VectorStore, roles: StoreRoles): VectorSt
     return collection;
   }
 
+  /** Collections this process has opened: they exist, so opening them again creates nothing. */
+  const opened = new Set<string>();
   return {
     capabilities: store.capabilities,
-    openCollection: async (name, options) => wrap(await store.openCollection(name, options)),
+    async openCollection(name, options) {
+      const open = () => store.openCollection(name, options);
+      const collection = options.create === false || opened.has(name) ? await open() : await guarded(name, open);
+      opened.add(name);
+      return wrap(collection);
+    },
     openExistingCollection: async (name) => wrap(await store.openExistingCollection(name)),
     listCollections: () => store.listCollections(),
-    dropCollection: (name) => store.dropCollection(name),
+    dropCollection: (name) => {
+      opened.delete(name);
+      return store.dropCollection(name);
+    },
     close: () => store.close(),
   };
 }
