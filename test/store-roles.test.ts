@@ -35,7 +35,12 @@ describe("store roles: creating a collection", () => {
     const creating = store.openCollection("docs", { ...TAG });
     expect(await within(creating, 400)).toBe("waiting");
     // Opening without creating never waits: a search must not queue behind an ingest.
-    expect(await within(store.openCollection("elsewhere", { ...TAG, create: false }).catch(() => undefined), 400)).toBe("settled");
+    expect(
+      await within(
+        store.openCollection("elsewhere", { ...TAG, create: false }).catch(() => undefined),
+        400,
+      ),
+    ).toBe("settled");
 
     await other.release();
     const collection = await creating;
