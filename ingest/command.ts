@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { configOrReport } from "../src/config.js";
 import { createConsoleLogger } from "../src/logger.js";
 import { configuredSecrets, createRedactor } from "../src/providers/redact.js";
-import type { IngestReport } from "../src/runtime/ingest-service.js";
+import type { FileOutcome, IngestReport } from "../src/runtime/ingest-service.js";
 import type { BlobStore } from "../src/blobs/blob-store.js";
 import { openNodeRuntime } from "../src/runtime/node-runtime.js";
 import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
@@ -107,10 +107,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
       concurrency: Math.max(2, config.EMBED_BASE_URL ? config.EMBED_CONCURRENCY : config.NIM_CONCURRENCY),
       signal: controller.signal,
       onProgress: (p) => progress.update(p),
-      onFile: (o) => {
-        if (o.status === "failed") progress.log(`failed ${o.source}: ${o.reason}`);
-        for (const warning of o.warnings ?? []) progress.log(`warning ${o.source}: ${warning}`);
-      },
+      onFile: (o) => logOutcome(progress, o),
     });
     const pruned = args.values.prune && collection ? await prune(collection, collectionName, found.roots, dryRun, rt.blobs) : [];
     progress.stop();
@@ -164,10 +161,7 @@ async function runRemote(inputs: string[], options: { url: string; apiKey: strin
       ...remote,
       signal: controller.signal,
       onProgress: (p) => progress.update(p),
-      onFile: (o) => {
-        if (o.status === "failed") progress.log(`failed ${o.source}: ${o.reason}`);
-        for (const warning of o.warnings ?? []) progress.log(`warning ${o.source}: ${warning}`);
-      },
+      onFile: (o) => logOutcome(progress, o),
     });
     const pruned = options.prune && !report.fatal && !controller.signal.aborted ? await pruneRemote(found.roots, remote) : [];
     progress.stop();
@@ -205,6 +199,12 @@ async function prune(collection: Collection, collectionName: string, roots: stri
     gone.push(doc.source);
   }
   return gone;
+}
+
+/** A failed file's reason, and what an ingested file was read around, above the progress line. */
+function logOutcome(progress: { log(line: string): void }, outcome: FileOutcome): void {
+  if (outcome.status === "failed") progress.log(`failed ${outcome.source}: ${outcome.reason}`);
+  for (const warning of outcome.warnings ?? []) progress.log(`warning ${outcome.source}: ${warning}`);
 }
 
 function printSummary(out: NodeJS.WriteStream, report: IngestReport, extra: { skipped: number; missing: number; pruned: number; retries: number; truncated: number; dryRun: boolean }) {

@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { glob, isDynamicPattern } from "tinyglobby";
-import { detectFormat } from "./loaders/index.js";
+import { SUPPORTED_EXTENSIONS, detectFormat } from "./loaders/index.js";
 import type { SourceFile } from "./pipeline.js";
 import { cleanRelativePath } from "../src/source-name.js";
 
@@ -62,7 +62,7 @@ export async function discoverFiles(inputs: string[], cwd = process.cwd()): Prom
     roots.add(toPosix(root));
     const source = relative(root, absolute);
     if (!detectFormat(absolute)) {
-      found.skipped.push({ source, reason: `unsupported type (${path.extname(absolute) || "no extension"}); supported: .pdf .md .markdown .html .htm .txt .text` });
+      found.skipped.push({ source, reason: `unsupported type (${path.extname(absolute) || "no extension"}); supported: ${SUPPORTED_EXTENSIONS.join(" ")}` });
       return;
     }
     const info = await stat(absolute);

@@ -20,7 +20,8 @@ import { openLanceStore } from "../src/store/lance-store.js";
 import type { Collection, SearchHit, SearchMode, StoredChunk, VectorStore } from "../src/store/vector-store.js";
 import { type FakeProvider, fakeEmbedding, startFakeProvider } from "./fake-provider/index.js";
 import { E5, readChunks } from "./helpers/ingest-data.js";
-import { type LabelledQuestion, type Language, chunkRecords, markdownFiles, rankOfAnswer, readXquad, rememberQueries, scratchDir, withTypos } from "./helpers/retrieval-data.js";
+import { chunkRecords } from "./helpers/chunk-records.js";
+import { type LabelledQuestion, type Language, markdownFiles, rankOfAnswer, readXquad, rememberQueries, scratchDir, withTypos } from "./helpers/retrieval-data.js";
 import { clusteredVectors, exactTopK } from "./helpers/retrieval-vectors.js";
 import { fakeConfig, fakeTransport } from "./providers/helpers.js";
 

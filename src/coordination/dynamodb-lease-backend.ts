@@ -4,7 +4,7 @@
  * LanceDB table has), so no second table to provision. Creating and renewing are
  * conditional PutItems, which DynamoDB makes atomic.
  */
-import { AwsClient } from "aws4fetch";
+import { awsClient } from "../store/s3-objects.js";
 import type { AwsSettings } from "../store/storage-location.js";
 import type { ConditionalLeaseBackend, ConditionalLeaseRecord } from "./conditional-lease-store.js";
 
@@ -16,9 +16,8 @@ interface Item {
 }
 
 export function dynamoDbLeaseBackend(aws: AwsSettings, table: string, scope: string): ConditionalLeaseBackend {
-  const region = aws.AWS_REGION ?? "us-east-1";
+  const { region, client } = awsClient(aws, "dynamodb");
   const endpoint = aws.AWS_ENDPOINT_URL_DYNAMODB ?? `https://dynamodb.${region}.amazonaws.com`;
-  const client = new AwsClient({ accessKeyId: aws.AWS_ACCESS_KEY_ID ?? "", secretAccessKey: aws.AWS_SECRET_ACCESS_KEY ?? "", sessionToken: aws.AWS_SESSION_TOKEN, region, service: "dynamodb" });
   const itemKey = (key: string) => ({ base_uri: { S: `askdocs-lease:${scope}/${key}` }, version: { N: "0" } });
 
   /** One DynamoDB JSON call; `undefined` when a condition failed. */

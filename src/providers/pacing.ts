@@ -7,9 +7,8 @@
  * calls (questions, searches) always start before batch calls (ingest, uploads), and
  * batch work leaves a small reserve of the window free so that a question arriving in
  * the middle of an ingest finds a slot instead of waiting for the window to roll. It also
- * leaves one of the in-flight slots free: with every slot busy embedding an upload, a
- * question waited for a batch call to finish, 114 ms median at 100 ms per call
- * (`npm run bench:ingest -- --only ask`).
+ * leaves one of the in-flight slots free: an upload's embedding calls otherwise hold every
+ * slot (four, at NIM_CONCURRENCY=4), and a question waits for one of them to finish.
  */
 export type Lane = "interactive" | "batch";
 

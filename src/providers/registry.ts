@@ -167,42 +167,44 @@ export function createProviders(config: Config, options: CreateProvidersOptions 
     embedderMissing = "No embedding provider: set NVIDIA_API_KEY (hosted NIM) or EMBED_BASE_URL (a self-hosted OpenAI-compatible server).";
   }
 
-  // Reranking: a self-hosted container when RERANK_BASE_URL is set, else hosted NIM (on NIM's queue).
-  let reranker: Reranker | undefined;
-  const rerankKey = config.RERANK_API_KEY ?? config.NVIDIA_API_KEY;
-  if (config.RERANK_MODEL && (config.RERANK_BASE_URL || rerankKey)) {
-    const hosted = !config.RERANK_BASE_URL;
-    reranker = createReranker({
-      model: config.RERANK_MODEL,
-      path: hosted ? hostedRerankPath(config.RERANK_MODEL) : "/ranking",
-      transport: createTransport({
-        ...common,
-        provider: hosted ? "NVIDIA NIM reranking" : "reranking server",
-        keyVariable: config.RERANK_API_KEY ? "RERANK_API_KEY" : "NVIDIA_API_KEY",
-        baseURL: config.RERANK_BASE_URL ?? config.NIM_RETRIEVAL_URL,
-        apiKey: rerankKey,
-        pacer: hosted ? nimPacer : createPacer({ name: "rerank", rpm: config.EMBED_RPM, concurrency: config.EMBED_CONCURRENCY }),
-      }),
+  /**
+   * A NIM service beside chat and embeddings (reranking, OCR): a self-hosted server with a
+   * queue of its own when `baseURL` is set, else hosted NIM on NIM's queue. Its own key,
+   * else NVIDIA_API_KEY; undefined when neither a server nor a key is given.
+   */
+  const nimService = (service: { name: string; label: string; keyVariable: string; ownKey: string | undefined; baseURL: string | undefined; hostedURL: string }): Transport | undefined => {
+    const apiKey = service.ownKey ?? config.NVIDIA_API_KEY;
+    if (!service.baseURL && !apiKey) return undefined;
+    const hosted = !service.baseURL;
+    return createTransport({
+      ...common,
+      provider: hosted ? `NVIDIA NIM ${service.label}` : `${service.label} server`,
+      keyVariable: service.ownKey ? service.keyVariable : "NVIDIA_API_KEY",
+      baseURL: service.baseURL ?? service.hostedURL,
+      apiKey,
+      pacer: hosted ? nimPacer : createPacer({ name: service.name, rpm: config.EMBED_RPM, concurrency: config.EMBED_CONCURRENCY }),
     });
-  }
+  };
 
-  // OCR: hosted NIM (on NIM's queue) unless OCR_BASE_URL names a server of its own.
-  let ocr: ImageTextReader | undefined;
-  const ocrKey = config.OCR_API_KEY ?? config.NVIDIA_API_KEY;
-  if (config.OCR_MODEL && (config.OCR_BASE_URL || ocrKey)) {
-    const hosted = !config.OCR_BASE_URL;
-    ocr = createImageTextReader({
-      model: config.OCR_MODEL,
-      transport: createTransport({
-        ...common,
-        provider: hosted ? "NVIDIA NIM OCR" : "OCR server",
-        keyVariable: config.OCR_API_KEY ? "OCR_API_KEY" : "NVIDIA_API_KEY",
-        baseURL: config.OCR_BASE_URL ?? (config.OCR_MODEL === NEMO_RETRIEVER_OCR ? HOSTED_OCR_URL : config.NIM_BASE_URL),
-        apiKey: ocrKey,
-        pacer: hosted ? nimPacer : createPacer({ name: "ocr", rpm: config.EMBED_RPM, concurrency: config.EMBED_CONCURRENCY }),
-      }),
-    });
-  }
+  // Reranking: a self-hosted container when RERANK_BASE_URL is set, else hosted NIM.
+  const rerankTransport = config.RERANK_MODEL
+    ? nimService({ name: "rerank", label: "reranking", keyVariable: "RERANK_API_KEY", ownKey: config.RERANK_API_KEY, baseURL: config.RERANK_BASE_URL, hostedURL: config.NIM_RETRIEVAL_URL })
+    : undefined;
+  const reranker: Reranker | undefined =
+    config.RERANK_MODEL && rerankTransport ? createReranker({ model: config.RERANK_MODEL, path: config.RERANK_BASE_URL ? "/ranking" : hostedRerankPath(config.RERANK_MODEL), transport: rerankTransport }) : undefined;
+
+  // OCR: hosted NIM unless OCR_BASE_URL names a server of its own.
+  const ocrTransport = config.OCR_MODEL
+    ? nimService({
+        name: "ocr",
+        label: "OCR",
+        keyVariable: "OCR_API_KEY",
+        ownKey: config.OCR_API_KEY,
+        baseURL: config.OCR_BASE_URL,
+        hostedURL: config.OCR_MODEL === NEMO_RETRIEVER_OCR ? HOSTED_OCR_URL : config.NIM_BASE_URL,
+      })
+    : undefined;
+  const ocr: ImageTextReader | undefined = config.OCR_MODEL && ocrTransport ? createImageTextReader({ model: config.OCR_MODEL, transport: ocrTransport }) : undefined;
 
   const configuredChoices = () => (Object.keys(providers) as ChatProvider[]).filter((p) => providers[p].configured).map((p) => `${p}:<model-id>`);
 

@@ -48,7 +48,7 @@ export function createWorkersAIEmbedder(options: WorkersAIEmbedderOptions): Embe
         await sleep(retryDelayMs(error, attempt, policy), call.signal);
         continue;
       }
-      return vectorsOf(output, input.length);
+      return vectorsOf(output, input.length, profile.dims);
     }
   }
 
@@ -69,11 +69,11 @@ export function createWorkersAIEmbedder(options: WorkersAIEmbedderOptions): Embe
   };
 }
 
-/** `{ shape: [n, 1024], data: number[][] }`, checked: a wrong shape is an error, not bad vectors. */
-function vectorsOf(output: unknown, expected: number): Float32Array[] {
+/** `{ shape: [n, dims], data: number[][] }`, checked: a wrong shape is an error, not bad vectors. */
+function vectorsOf(output: unknown, expected: number, dims: number): Float32Array[] {
   const data = (output as { data?: unknown } | null)?.data;
-  if (!Array.isArray(data) || data.length !== expected || !data.every((v) => Array.isArray(v) && v.length === 1024)) {
-    throw new ProviderError({ provider: PROVIDER, kind: "invalid_response", message: `${PROVIDER} ${WORKERS_AI_BGE_M3} returned no ${expected}×1024 \`data\` array.` });
+  if (!Array.isArray(data) || data.length !== expected || !data.every((v) => Array.isArray(v) && v.length === dims)) {
+    throw new ProviderError({ provider: PROVIDER, kind: "invalid_response", message: `${PROVIDER} ${WORKERS_AI_BGE_M3} returned no ${expected}×${dims} \`data\` array.` });
   }
   return data.map((v: number[]) => Float32Array.from(v));
 }

@@ -11,7 +11,7 @@ import { DISTANCE_COLUMN, SCALAR_COLUMNS, SCORE_COLUMN, column, readChunks } fro
 import { sqlIn } from "./sql-filter.js";
 import type { SearchHit, SearchOptions } from "./vector-store.js";
 
-/** LanceDB sets no top-k ceiling: this is askdocs's own bound on one search (a candidate pool is at most 150). */
+/** LanceDB sets no top-k ceiling: this is askdocs's own bound on one search (retrieval's candidate pools stop at 100, MAX_POOL in src/retrieval/retrieve.ts). */
 export const LANCE_MAX_TOP_K = 1000;
 
 /** Query-time settings of the vector index (ignored while a collection has none). */

@@ -9,8 +9,7 @@ import path from "node:path";
 import type { SourceFile } from "../../ingest/pipeline.js";
 import { type EvalArticle, type EvalQuestion, articlesOf, containsAnswer, squadSchema } from "../../src/eval/squad.js";
 import type { Embedder } from "../../src/providers/embed.js";
-import type { ChunkRecord, SearchHit } from "../../src/store/vector-store.js";
-import { fakeEmbedding } from "../fake-provider/index.js";
+import type { SearchHit } from "../../src/store/vector-store.js";
 import { FIXTURES } from "./ingest-data.js";
 
 export type Language = "en" | "zh";
@@ -89,23 +88,4 @@ export function rememberQueries(embedder: Embedder): Embedder {
       return vectors;
     },
   };
-}
-
-/** Chunks of one document written straight to a collection, with the fake provider's vectors (no HTTP). */
-export function chunkRecords(documentId: string, texts: string[], options: { source?: string; withVectors?: boolean } = {}): ChunkRecord[] {
-  const source = options.source ?? `/docs/${documentId}.md`;
-  return texts.map((text, chunkIndex) => ({
-    id: `${documentId}:${chunkIndex}`,
-    documentId,
-    source,
-    title: documentId,
-    page: null,
-    pageEnd: null,
-    heading: "",
-    chunkIndex,
-    text,
-    contentHash: `hash-of-${documentId}`,
-    vector: options.withVectors === false ? null : fakeEmbedding(text),
-    ingestedAt: 1_700_000_000_000,
-  }));
 }

@@ -12,26 +12,13 @@ import { createCloudflareStore } from "../../src/store/cloudflare-store.js";
 import { createMemoryStore } from "../../src/store/memory-store.js";
 import type { ChunkRecord, VectorStore } from "../../src/store/vector-store.js";
 import { fakeEmbedding } from "../fake-provider/vectors.js";
+import { chunkRecords } from "../helpers/chunk-records.js";
 import { createFakeVectorize, type FakeVectorize } from "./fake-vectorize.js";
 
 const MODEL = { embedModel: "nvidia/nv-embedqa-e5-v5", dims: 1024 };
 
-function chunks(documentId: string, texts: string[], options: { source?: string; withVectors?: boolean; hash?: string } = {}): ChunkRecord[] {
-  return texts.map((text, chunkIndex) => ({
-    id: `${documentId}:${chunkIndex}`,
-    documentId,
-    source: options.source ?? `docs/${documentId}.md`,
-    title: documentId,
-    page: null,
-    pageEnd: null,
-    heading: "",
-    chunkIndex,
-    text,
-    contentHash: options.hash ?? `hash-of-${documentId}`,
-    vector: options.withVectors === false ? null : fakeEmbedding(text),
-    ingestedAt: 1_700_000_000_000,
-  }));
-}
+/** This suite's documents live under `docs/`. */
+const chunks = (documentId: string, texts: string[], options: { withVectors?: boolean; hash?: string } = {}): ChunkRecord[] => chunkRecords(documentId, texts, { source: `docs/${documentId}.md`, ...options });
 
 const TIDES = ["Tide pools form where the sea retreats at low tide, leaving rocky basins of water.", "Sea stars and anemones live in tide pools and survive the heat of the day."];
 const LIGHTHOUSE = ["The lighthouse keeper climbed the spiral stairs each evening to light the lamp.", "Fresnel lenses let a small lamp be seen from far out at sea."];
