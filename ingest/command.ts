@@ -8,8 +8,7 @@ import { access } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { configOrReport } from "../src/config.js";
-import { createConsoleLogger } from "../src/logger.js";
-import { configuredSecrets, createRedactor } from "../src/providers/redact.js";
+import { configuredLogger } from "../src/logger.js";
 import type { FileOutcome, IngestReport } from "../src/runtime/ingest-service.js";
 import type { BlobStore } from "../src/blobs/blob-store.js";
 import { openNodeRuntime } from "../src/runtime/node-runtime.js";
@@ -74,7 +73,7 @@ export async function runIngest(argv: string[], env: Record<string, string | und
   for (const s of found.skipped) out.write(`skipped ${s.source}: ${s.reason}\n`);
   for (const m of found.missing) err.write(`not found: ${m} (no such file, folder or matching glob)\n`);
 
-  const logger = createConsoleLogger(createRedactor(configuredSecrets(config)), config.LOG_FORMAT);
+  const logger = configuredLogger(config);
   const controller = new AbortController();
   // A lost lease means another process may write now: stop at the next file, keeping what is whole.
   const onLeaseLost = (reason: Error) => controller.abort(reason);

@@ -3,6 +3,9 @@
  * or document text; the Node entry prints readable lines or, with LOG_FORMAT=json, one
  * JSON object per line for log shippers; tests pass `silentLogger`.
  */
+import type { Config } from "./config.js";
+import { configuredSecrets, createRedactor } from "./providers/redact.js";
+
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 export interface Logger {
@@ -37,4 +40,9 @@ export function createConsoleLogger(redact: (text: string) => string = (text) =>
     warn: (message, fields) => console.error(redact(line("warn", message, fields))),
     error: (message, fields) => console.error(redact(line("error", message, fields))),
   };
+}
+
+/** The console logger every entry point uses: the configuration's secrets redacted, in its LOG_FORMAT. */
+export function configuredLogger(config: Config): Logger {
+  return createConsoleLogger(createRedactor(configuredSecrets(config)), config.LOG_FORMAT);
 }

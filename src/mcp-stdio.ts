@@ -5,14 +5,14 @@
  */
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { configOrReport } from "./config.js";
-import { createConsoleLogger } from "./logger.js";
+import { configuredLogger } from "./logger.js";
 import { createMcpServer } from "./mcp/server.js";
 import { openNodeRuntime } from "./runtime/node-runtime.js";
 
 async function main() {
-  const logger = createConsoleLogger();
   const config = configOrReport(process.env, (message) => console.error(message));
   if (!config) process.exit(2);
+  const logger = configuredLogger(config);
   const rt = await openNodeRuntime(config, { logger });
   const server = createMcpServer(rt);
   const transport = new StdioServerTransport();

@@ -8,14 +8,13 @@ import { serve } from "@hono/node-server";
 import { seedSamples } from "../ingest/samples.js";
 import { configOrReport } from "./config.js";
 import { createApp } from "./http/app.js";
-import { createConsoleLogger } from "./logger.js";
-import { configuredSecrets, createRedactor } from "./providers/redact.js";
+import { configuredLogger } from "./logger.js";
 import { openNodeRuntime } from "./runtime/node-runtime.js";
 
 async function main() {
   const config = configOrReport(process.env, (message) => console.error(message));
   if (!config) process.exit(2);
-  const logger = createConsoleLogger(createRedactor(configuredSecrets(config)), config.LOG_FORMAT);
+  const logger = configuredLogger(config);
   const rt = await openNodeRuntime(config, { logger });
   await seedSamples(rt).catch((error: Error) => logger.warn("could not ingest the sample documents", { error: error.message }));
   let closing = false;

@@ -11,7 +11,7 @@ import type { Hono } from "hono";
 import { loadConfig } from "./config.js";
 import { ConfigError } from "./errors.js";
 import { createApp } from "./http/app.js";
-import { createConsoleLogger } from "./logger.js";
+import { configuredLogger, createConsoleLogger } from "./logger.js";
 import type { Embedder } from "./providers/embed.js";
 import { createWorkersAIEmbedder, type WorkersAI } from "./providers/workers-ai-embed.js";
 import { type CreateRuntimeOptions, createRuntime } from "./runtime/create-runtime.js";
@@ -75,7 +75,7 @@ function runtimeFor(env: WorkerEnv, options: WorkerOptions) {
   if (problems.length > 0) throw new ConfigError(problems);
   const store = createCloudflareStore({ db: env.DB, vectors: env.VECTORIZE });
   const providers = { ...options.providers, ...(embedder ? { embedder } : {}) };
-  return createRuntime({ config, store, logger: options.logger ?? createConsoleLogger(), providers });
+  return createRuntime({ config, store, logger: options.logger ?? configuredLogger(config), providers });
 }
 
 /** `EMBED_PROVIDER=workers-ai` embeds with `@cf/baai/bge-m3` through the `AI` binding; unset, embeddings go to NIM or EMBED_BASE_URL as on Node. */

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { createConsoleLogger } from "../src/logger.js";
+import { envSchema, loadConfig } from "../src/config.js";
+import { configuredLogger, createConsoleLogger } from "../src/logger.js";
 import { createPacer } from "../src/providers/pacing.js";
 import { createRedactor } from "../src/providers/redact.js";
 import { createTransport } from "../src/providers/transport.js";
@@ -89,6 +90,21 @@ describe("redaction of echoed secrets", () => {
     }
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain("upstream said [redacted] and [redacted]");
+  });
+
+  it("every entry point's logger redacts every secret variable of the configuration (OCR_API_KEY was once left out)", () => {
+    const secretNames = Object.keys(envSchema.shape).filter((name) => /(_KEY|_KEY_ID|_SECRET_ACCESS_KEY|_TOKEN)$/.test(name) && name !== "CONTEXT_TOKENS");
+    expect(secretNames.length).toBeGreaterThanOrEqual(10);
+    // Random values: no two share a run long enough for partial-echo redaction to hide a miss.
+    const env = Object.fromEntries(secretNames.map((name) => [name, crypto.randomUUID().replaceAll("-", "")]));
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((line: string) => void lines.push(line));
+    try {
+      configuredLogger(loadConfig(env)).error("echoed", { body: Object.values(env).join(" ") });
+    } finally {
+      spy.mockRestore();
+    }
+    for (const [name, value] of Object.entries(env)) expect(lines[0], name).not.toContain(value.slice(10, 22));
   });
 
   it.each(ECHO_STYLES)(

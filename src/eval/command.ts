@@ -13,8 +13,7 @@ import { parseArgs } from "node:util";
 import { discoverFiles, sourceFiles } from "../../ingest/discover.js";
 import { configOrReport } from "../config.js";
 import { NotConfiguredError } from "../errors.js";
-import { createConsoleLogger } from "../logger.js";
-import { configuredSecrets, createRedactor } from "../providers/redact.js";
+import { configuredLogger } from "../logger.js";
 import { openNodeRuntime } from "../runtime/node-runtime.js";
 import type { SearchMode } from "../store/vector-store.js";
 import { mapPool, quantile, retrievalMetrics } from "./metrics.js";
@@ -69,7 +68,7 @@ export async function runEval(argv: string[], env: Record<string, string | undef
   await mkdir(folder, { recursive: true });
   for (const a of articles) await writeFile(path.join(folder, a.fileName), a.markdown);
 
-  const rt = await openNodeRuntime(config, { logger: createConsoleLogger(createRedactor(configuredSecrets(config)), config.LOG_FORMAT) });
+  const rt = await openNodeRuntime(config, { logger: configuredLogger(config) });
   const { providers } = rt;
   try {
     const collection = await rt.store.openCollection(collectionName, { embedModel: config.EMBED_MODEL, dims: rt.ingest.dims });

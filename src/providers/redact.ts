@@ -21,6 +21,7 @@ export function configuredSecrets(config: Partial<Config>): string[] {
     config.OPENAI_API_KEY,
     config.EMBED_API_KEY,
     config.RERANK_API_KEY,
+    config.OCR_API_KEY,
     config.RAG_API_KEY,
     // Object-storage credentials: an S3 or DynamoDB error may quote the request it refused.
     config.AWS_ACCESS_KEY_ID,
