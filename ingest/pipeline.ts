@@ -59,6 +59,7 @@ interface PendingDoc {
   pages: number | undefined;
   chunks: Chunk[];
   warnings?: string[] | undefined;
+  original?: Uint8Array | undefined;
   vectors: (Float32Array | undefined)[];
   remaining: number;
   failed: boolean;
@@ -96,6 +97,7 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
     if (doc.failed) return;
     doc.failed = true;
     doc.vectors = []; // free memory now
+    doc.original = undefined;
     finish(doc, { source: doc.file.source, status: "failed", documentId: doc.id, ...why });
   };
 
@@ -129,17 +131,19 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
       ingestedAt,
     }));
     doc.vectors = []; // the records hold them now
-    if (!options.blobs) return writer!.add(doc, { documentId: doc.id, chunks: records });
-    // The original first: a stored document always has its file to open.
-    const blobs = options.blobs;
-    const keeping: Promise<void> = doc.file
-      .read()
-      .then((bytes) => keepOriginal(blobs, options.collectionName, doc.id, doc.file.source, bytes, doc.pages))
+    if (!options.blobs || !doc.original) return writer!.add(doc, { documentId: doc.id, chunks: records });
+    // The original first: a stored document always has its file to open. It is the bytes
+    // that were hashed and parsed (not a second read, which could differ and cost the
+    // main thread a second open/read/close per file).
+    const keeping: Promise<void> = keepOriginal(options.blobs, options.collectionName, doc.id, doc.file.source, doc.original, doc.pages)
       .then(
         () => writer!.add(doc, { documentId: doc.id, chunks: records }),
         (error: Error) => fail(doc, { reason: `could not keep the original file: ${error.message}` }),
       )
-      .finally(() => originals.delete(keeping));
+      .finally(() => {
+        doc.original = undefined;
+        originals.delete(keeping);
+      });
     originals.add(keeping);
   };
 
@@ -304,7 +308,16 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
   };
 }
 
-type Prepared = { id: string; hash: string; title: string; pages: number | undefined; chunks: Chunk[]; warnings?: string[] | undefined };
+type Prepared = {
+  id: string;
+  hash: string;
+  title: string;
+  pages: number | undefined;
+  chunks: Chunk[];
+  warnings?: string[] | undefined;
+  /** The file's bytes, kept until they are stored as the original (only with `blobs`). */
+  original?: Uint8Array | undefined;
+};
 
 function keepOriginal(blobs: BlobStore, collection: string, id: string, source: string, bytes: Uint8Array, pages: number | undefined) {
   return blobs.put(collection, id, bytes, { name: source, contentType: contentTypeFor(source), ...(pages ? { pages } : {}) });
@@ -339,7 +352,7 @@ async function prepare(file: SourceFile, options: IngestOptions, parser: Documen
     }
     const { title, pages, chunks, warnings } = await parser.parse(bytes, file.source, { timeoutMs: options.loadTimeoutMs ?? 60_000 });
     if (chunks.length === 0) return { source: file.source, status: "failed", documentId: id, reason: "no text to index" };
-    return { id, hash, title, pages, chunks, warnings };
+    return { id, hash, title, pages, chunks, warnings, ...(options.blobs && !options.dryRun ? { original: bytes } : {}) };
   } catch (error) {
     return { source: file.source, status: "failed", documentId: id, ...failure(error) };
   }

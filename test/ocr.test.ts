@@ -1,4 +1,5 @@
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
+import path from "node:path";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseFile } from "../ingest/document-parser.js";
@@ -8,7 +9,7 @@ import { createParsePool } from "../ingest/node/parse-pool.js";
 import { NEMO_RETRIEVER_OCR } from "../src/providers/ocr.js";
 import { type FakeProvider, fakeOcrText, startFakeProvider } from "./fake-provider/index.js";
 import { type RunningServer, childEnv, startServer } from "./helpers/server.js";
-import { E5, tempDir } from "./helpers/ingest-data.js";
+import { E5, FIXTURES, tempDir } from "./helpers/ingest-data.js";
 import { decodeDataUrl, expectReadByOcr, ocrPool, SCANNED_PDFS, scanned } from "./helpers/ocr-scans.js";
 
 /**
@@ -125,7 +126,9 @@ describe("the parse pool", () => {
   it("parses and chunks several PDFs at once, exactly as the main thread does", async () => {
     const pool = createParsePool({ embedModel: "nvidia/nv-embedqa-e5-v5", size: 2 });
     try {
-      const files = await Promise.all([3, 5, 7].map((pages) => longPdf(pages)));
+      // Generated PDFs and a real 10-Q: the workers inflate streams with pdf.js's own
+      // decoder (parse-worker.ts), the main thread through DecompressionStream.
+      const files = [...(await Promise.all([3, 5, 7].map((pages) => longPdf(pages)))), new Uint8Array(await readFile(path.join(FIXTURES, "long-pdfs", "10q-2022-Q3-AAPL.pdf")))];
       const inPool = await Promise.all(files.map((bytes, i) => pool.parse(bytes, `f${i}.pdf`, { timeoutMs: 30_000 })));
       const inline = await Promise.all(files.map((bytes, i) => parseFile(bytes, `f${i}.pdf`, chunkOptions, {})));
       expect(inPool).toEqual(inline);
