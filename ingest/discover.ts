@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { glob, isDynamicPattern } from "tinyglobby";
@@ -105,5 +106,17 @@ export async function discoverFiles(inputs: string[], cwd = process.cwd()): Prom
  * built then keep their documents (re-running replaces them, never duplicates them).
  */
 export function sourceFiles(files: FoundFile[]): SourceFile[] {
-  return files.map((f) => ({ source: f.source, identity: f.path, size: f.size, read: () => readFile(f.path).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)) }));
+  return files.map((f) => ({ source: f.source, identity: f.path, size: f.size, read: () => readBytes(f.path, f.size) }));
+}
+
+/**
+ * Files below this size are read synchronously. fs/promises' readFile is four thread-pool
+ * round trips (open, stat, read, close); for 2,000 small files that cost the command
+ * 0.3 s of CPU against a few microseconds of event loop per file read in one call.
+ */
+const SYNC_READ_BELOW = 256 * 1024;
+
+async function readBytes(file: string, size: number): Promise<Uint8Array> {
+  const b = size < SYNC_READ_BELOW ? readFileSync(file) : await readFile(file);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }

@@ -4,6 +4,7 @@
  * a file. Ids and collection names are validated by the HTTP layer and the store
  * (hex ids, `[A-Za-z0-9_-]` names); they are checked again here because they become paths.
  */
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BLOB_KEY as SAFE, type BlobMeta, type BlobStore, blobMetaSchema as metaSchema } from "../blobs/blob-store.js";
@@ -12,6 +13,13 @@ import { BLOB_KEY as SAFE, type BlobMeta, type BlobStore, blobMetaSchema as meta
 export function blobFolderFor(lancedbUri: string): string {
   return `${lancedbUri.replace(/[\\/]+$/, "")}-files`;
 }
+
+/**
+ * Blobs below this size are written synchronously: nine thread-pool round trips per blob
+ * (mkdir, two files of open/write/close, two renames) cost an ingest of 2,000 small files
+ * 0.5 s of CPU, where the same calls in-line hold the event loop well under a millisecond.
+ */
+const SYNC_WRITE_BELOW = 256 * 1024;
 
 export function createFolderBlobStore(root: string): BlobStore {
   const paths = (collection: string, documentId: string) => {
@@ -31,12 +39,20 @@ export function createFolderBlobStore(root: string): BlobStore {
   return {
     async put(collection, documentId, bytes, meta) {
       const p = paths(collection, documentId);
-      await mkdir(p.dir, { recursive: true });
       const full: BlobMeta = { ...meta, size: bytes.byteLength, storedAt: Date.now() };
       const tmp = `.${process.pid}.${Date.now()}.tmp`;
+      // Bytes first, then the sidecar: the sidecar's presence means the blob is complete.
+      if (bytes.byteLength < SYNC_WRITE_BELOW) {
+        mkdirSync(p.dir, { recursive: true });
+        writeFileSync(p.bin + tmp, bytes);
+        writeFileSync(p.json + tmp, JSON.stringify(full));
+        renameSync(p.bin + tmp, p.bin);
+        renameSync(p.json + tmp, p.json);
+        return;
+      }
+      await mkdir(p.dir, { recursive: true });
       await writeFile(p.bin + tmp, bytes);
       await writeFile(p.json + tmp, JSON.stringify(full));
-      // Bytes first, then the sidecar: the sidecar's presence means the blob is complete.
       await rename(p.bin + tmp, p.bin);
       await rename(p.json + tmp, p.json);
     },

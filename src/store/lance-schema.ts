@@ -2,7 +2,12 @@
  * The Arrow layout of one askdocs collection table, the embedding-model tag kept in
  * its schema metadata, and the conversions between table rows and ChunkRecord.
  */
-import { Field, FixedSizeList, Float32, Int32, RecordBatch, Schema, Struct, Table as ArrowTable, TimestampMillisecond, Type, Utf8, makeData, vectorFromArray } from "apache-arrow";
+import { createRequire } from "node:module";
+import type * as Arrow from "apache-arrow";
+
+// LanceDB requires Arrow's CommonJS build; an `import` would load its ES build, a second
+// copy of ~475 modules (0.1 s more at every start): this module shares LanceDB's.
+const { Field, FixedSizeList, Float32, Int32, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Type, Utf8, makeData, vectorFromArray } = createRequire(import.meta.url)("apache-arrow") as typeof Arrow;
 import type { ChunkRecord, StoredChunk } from "./vector-store.js";
 import type { ModelTag } from "./checks.js";
 
@@ -28,7 +33,7 @@ export const SCORE_COLUMN = "_score";
 /** LanceDB's name for the distance column of a vector query. */
 export const DISTANCE_COLUMN = "_distance";
 
-export function chunkSchema(tag: ModelTag): Schema {
+export function chunkSchema(tag: ModelTag): Arrow.Schema {
   const text = (name: string) => new Field(name, new Utf8(), false);
   return new Schema(
     [
@@ -55,13 +60,13 @@ export function chunkSchema(tag: ModelTag): Schema {
 }
 
 /** The tag of a table askdocs created; undefined for any other table. */
-export function readModelTag(schema: Schema): ModelTag | undefined {
+export function readModelTag(schema: Arrow.Schema): ModelTag | undefined {
   const embedModel = schema.metadata.get(META_EMBED_MODEL);
   const type = schema.fields.find((field) => field.name === "vector")?.type;
   // typeId, not instanceof: LanceDB (CommonJS) loads its own copy of the apache-arrow classes.
   if (!embedModel || type?.typeId !== Type.FixedSizeList) return undefined;
   // The vector column is the truth for dims; the metadata copy is for people reading the manifest.
-  const dims = (type as FixedSizeList).listSize;
+  const dims = (type as Arrow.FixedSizeList).listSize;
   return Number.isInteger(dims) && dims > 0 ? { embedModel, dims } : undefined;
 }
 
@@ -71,7 +76,7 @@ export function readModelTag(schema: Schema): ModelTag | undefined {
  * it fill the vector column number by number, 0.9 s of the main thread's time for 3,172
  * chunks (`npm run bench:ingest -- --only small`, CPU profile).
  */
-export function toArrowTable(chunks: ChunkRecord[], tag: ModelTag): ArrowTable {
+export function toArrowTable(chunks: ChunkRecord[], tag: ModelTag): Arrow.Table {
   const schema = chunkSchema(tag);
   const { dims } = tag;
   const floats = new Float32Array(chunks.length * dims);
@@ -86,7 +91,7 @@ export function toArrowTable(chunks: ChunkRecord[], tag: ModelTag): ArrowTable {
     }
   });
   const item = makeData({ type: new Float32(), length: floats.length, data: floats });
-  const vectorType = schema.fields.find((f) => f.name === "vector")!.type as FixedSizeList;
+  const vectorType = schema.fields.find((f) => f.name === "vector")!.type as Arrow.FixedSizeList;
   const vector = makeData({ type: vectorType, length: chunks.length, nullCount: nulls, nullBitmap: nulls > 0 ? valid : null, child: item });
   const values: Record<string, (chunk: ChunkRecord) => unknown> = {
     id: (c) => c.id,
@@ -103,11 +108,11 @@ export function toArrowTable(chunks: ChunkRecord[], tag: ModelTag): ArrowTable {
   };
   const children = schema.fields.map((field) => (field.name === "vector" ? vector : vectorFromArray(chunks.map(values[field.name]!), field.type).data[0]!));
   const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: chunks.length, children }));
-  return new ArrowTable(schema, [batch]);
+  return new Table(schema, [batch]);
 }
 
 /** Reads one column of a query result; a missing column is a bug, not a data problem. */
-export function column(table: ArrowTable, name: string): { get(index: number): unknown } {
+export function column(table: Arrow.Table, name: string): { get(index: number): unknown } {
   const vector = table.getChild(name);
   if (vector) return vector;
   // LanceDB 0.37 builds a query's Arrow table from its batches, and a query with no
@@ -117,7 +122,7 @@ export function column(table: ArrowTable, name: string): { get(index: number): u
 }
 
 /** Rows of a projection of SCALAR_COLUMNS, as StoredChunk. */
-export function readChunks(table: ArrowTable): StoredChunk[] {
+export function readChunks(table: Arrow.Table): StoredChunk[] {
   const get = Object.fromEntries(SCALAR_COLUMNS.map((name) => [name, column(table, name)])) as Record<(typeof SCALAR_COLUMNS)[number], { get(index: number): unknown }>;
   const chunks: StoredChunk[] = [];
   for (let i = 0; i < table.numRows; i++) {
