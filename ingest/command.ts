@@ -15,6 +15,7 @@ import { openNodeRuntime } from "../src/runtime/node-runtime.js";
 import { COLLECTION_NAME, type Collection } from "../src/store/vector-store.js";
 import { discoverFiles, sourceFiles } from "./discover.js";
 import { documentId } from "./identity.js";
+import { nodeSha256 } from "./node/sha256.js";
 import { CollectionBusyError } from "./lock.js";
 import { ingestRemote, pruneRemote } from "./node/remote.js";
 import { lockIngestRun } from "./node/run-lock.js";
@@ -184,7 +185,7 @@ async function prune(collection: Collection, collectionName: string, roots: stri
   for (const doc of await collection.listDocuments()) {
     const candidates = path.isAbsolute(doc.source) ? [doc.source] : roots.map((root) => path.posix.join(root, doc.source));
     let file: string | undefined;
-    for (const candidate of candidates) if ((await documentId(collectionName, candidate)) === doc.documentId) file = candidate;
+    for (const candidate of candidates) if ((await documentId(collectionName, candidate, nodeSha256)) === doc.documentId) file = candidate;
     if (file === undefined) continue;
     const exists = await access(file).then(
       () => true,

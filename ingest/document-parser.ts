@@ -5,7 +5,7 @@
  * the HTTP server's event loop nor outlive their time limit.
  */
 import { type Chunk, type ChunkOptions, chunkDocument } from "./chunk.js";
-import { type LoadOptions, loadDocument } from "./loaders/index.js";
+import { type LoadedDocument, type LoadOptions, loadDocument } from "./loaders/index.js";
 
 /** A file ready to embed: its title, page count (PDF) and chunks. */
 export interface ParsedFile {
@@ -29,7 +29,11 @@ export interface DocumentParser {
 
 /** Loads and chunks one file in the calling thread. */
 export async function parseFile(bytes: Uint8Array, name: string, chunkOptions: ChunkOptions, options: LoadOptions): Promise<ParsedFile> {
-  const document = await loadDocument(bytes, name, options);
+  return chunkedFile(await loadDocument(bytes, name, options), chunkOptions);
+}
+
+/** A loaded document, chunked. */
+export function chunkedFile(document: LoadedDocument, chunkOptions: ChunkOptions): ParsedFile {
   return { title: document.title, pages: document.pages, chunks: chunkDocument(document, chunkOptions), ...(document.warnings ? { warnings: document.warnings } : {}) };
 }
 

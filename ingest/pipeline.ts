@@ -13,7 +13,7 @@ import { ProviderError } from "../src/providers/provider-error.js";
 import type { FileOutcome, IngestProgress, IngestReport, IngestRunOptions, SourceFile } from "../src/runtime/ingest-service.js";
 import type { ChunkRecord, Collection, DocumentInfo } from "../src/store/vector-store.js";
 import type { Chunk, ChunkOptions } from "./chunk.js";
-import { contentHash, documentId } from "./identity.js";
+import { type Sha256, contentHash, documentId } from "./identity.js";
 import { createGroupWriter } from "./group-writer.js";
 import { type DocumentParser, createInlineParser } from "./document-parser.js";
 
@@ -42,6 +42,8 @@ export interface IngestOptions extends IngestRunOptions {
   parser?: DocumentParser | undefined;
   /** Keeps each written document's original file (for opening a citation's source); none by default. */
   blobs?: BlobStore;
+  /** Hashes documents' ids and contents (default: Web Crypto). */
+  sha256?: Sha256 | undefined;
 }
 
 /** Up to this many files, their stored versions are looked up one by one instead of listing the collection. */
@@ -331,17 +333,17 @@ async function storedDocuments(files: SourceFile[], options: IngestOptions): Pro
   const { collection } = options;
   if (!collection || (await collection.count()) === 0) return new Map();
   if (files.length > LOOKUP_ONE_BY_ONE) return new Map((await collection.listDocuments()).map((d) => [d.documentId, d]));
-  const ids = await Promise.all(files.map((f) => documentId(options.collectionName, f.identity ?? f.source)));
+  const ids = await Promise.all(files.map((f) => documentId(options.collectionName, f.identity ?? f.source, options.sha256)));
   const found = await Promise.all(ids.map((id) => collection.getDocument(id)));
   return new Map(found.filter((d) => d !== undefined).map((d) => [d.documentId, d]));
 }
 
 /** Read, hash, compare, parse and chunk one file; an outcome when there is nothing to embed. */
 async function prepare(file: SourceFile, options: IngestOptions, parser: DocumentParser, existing: Map<string, DocumentInfo>): Promise<Prepared | FileOutcome> {
-  const id = await documentId(options.collectionName, file.identity ?? file.source);
+  const id = await documentId(options.collectionName, file.identity ?? file.source, options.sha256);
   try {
     const bytes = await file.read();
-    const hash = await contentHash(bytes, options.settingsKey);
+    const hash = await contentHash(bytes, options.settingsKey, options.sha256);
     const stored = existing.get(id);
     // Unchanged, unless it was stored without vectors and an embedder is here now, or under
     // another source (an absolute path, before sources became relative: rewritten once).

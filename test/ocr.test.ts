@@ -1,40 +1,24 @@
-import { readFile, rm } from "node:fs/promises";
-import path from "node:path";
-import { PDFDocument, StandardFonts } from "pdf-lib";
+import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseFile } from "../ingest/document-parser.js";
 import { LoadError, OCR_HEADING, loadDocument } from "../ingest/loaders/index.js";
-import { ingestSettings } from "../ingest/settings.js";
-import { createParsePool } from "../ingest/node/parse-pool.js";
 import { NEMO_RETRIEVER_OCR } from "../src/providers/ocr.js";
 import { type FakeProvider, fakeOcrText, startFakeProvider } from "./fake-provider/index.js";
 import { type RunningServer, childEnv, startServer } from "./helpers/server.js";
-import { E5, FIXTURES, tempDir } from "./helpers/ingest-data.js";
+import { tempDir } from "./helpers/ingest-data.js";
 import { decodeDataUrl, expectReadByOcr, ocrPool, SCANNED_PDFS, scanned } from "./helpers/ocr-scans.js";
 
 /**
  * Scanned PDFs through OCR, and the worker pool that parses them: real image-only PDFs
  * from test/fixtures/pdfs (py-pdf samples, see LICENCES.md), the fake NeMo Retriever OCR
- * endpoint, real worker threads, and the real server for an upload.
+ * endpoint, real worker threads, and the real server for an upload. The pool itself:
+ * parse-pool.test.ts.
  */
 const OCR_PATH = "/cv/nvidia/nemoretriever-ocr-v1";
-const { chunkOptions } = ingestSettings(E5);
 
 /** The image the fake was sent, decoded from its data URL. */
 function sentImage(fake: FakeProvider, at = 0) {
   const request = fake.requests.filter((r) => r.path.endsWith(OCR_PATH))[at]!;
   return decodeDataUrl((request.body as { input: { url: string }[] }).input[0]!.url);
-}
-
-/** A PDF of `pages` pages of text, big enough that parsing takes a while. */
-async function longPdf(pages: number): Promise<Uint8Array> {
-  const pdf = await PDFDocument.create();
-  const font = await pdf.embedFont(StandardFonts.Helvetica);
-  for (let p = 0; p < pages; p++) {
-    const page = pdf.addPage([600, 800]);
-    for (let line = 0; line < 60; line++) page.drawText(`Page ${p} line ${line}: the harbour master logged the tide at ${(p * 60 + line) % 400} cm.`, { x: 20, y: 780 - line * 12, size: 9, font });
-  }
-  return pdf.save();
 }
 
 describe("OCR of pages without a text layer", () => {
@@ -104,39 +88,4 @@ describe("OCR of pages without a text layer", () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 90_000);
-});
-
-describe("the parse pool", () => {
-  it("stops a file that exceeds its time limit (the worker is replaced) and goes on parsing", async () => {
-    const pool = createParsePool({ embedModel: "nvidia/nv-embedqa-e5-v5", size: 1 });
-    try {
-      const big = await longPdf(300);
-      const error = await pool.parse(big, "long.pdf", { timeoutMs: 50 }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(LoadError);
-      expect((error as LoadError).reason).toBe("timeout");
-      expect((error as LoadError).message).toMatch(/was stopped/);
-      const parsed = await pool.parse(await longPdf(2), "short.pdf", { timeoutMs: 30_000 });
-      expect(parsed.chunks.at(-1)!.pageEnd ?? parsed.chunks.at(-1)!.page).toBe(2);
-      expect(parsed.chunks.map((c) => c.text).join(" ")).toContain("Page 1 line 0");
-    } finally {
-      await pool.close();
-    }
-  }, 60_000);
-
-  it("parses and chunks several PDFs at once, exactly as the main thread does", async () => {
-    const pool = createParsePool({ embedModel: "nvidia/nv-embedqa-e5-v5", size: 2 });
-    try {
-      // Generated PDFs and a real 10-Q: the workers inflate streams with pdf.js's own
-      // decoder (parse-worker.ts), the main thread through DecompressionStream.
-      const files = [...(await Promise.all([3, 5, 7].map((pages) => longPdf(pages)))), new Uint8Array(await readFile(path.join(FIXTURES, "long-pdfs", "10q-2022-Q3-AAPL.pdf")))];
-      const inPool = await Promise.all(files.map((bytes, i) => pool.parse(bytes, `f${i}.pdf`, { timeoutMs: 30_000 })));
-      const inline = await Promise.all(files.map((bytes, i) => parseFile(bytes, `f${i}.pdf`, chunkOptions, {})));
-      expect(inPool).toEqual(inline);
-      // A failure inside a worker keeps its reason.
-      const bad = await pool.parse(new TextEncoder().encode("%PDF-1.7 not really"), "bad.pdf", { timeoutMs: 30_000 }).catch((e: unknown) => e);
-      expect((bad as LoadError).reason).toBe("corrupt");
-    } finally {
-      await pool.close();
-    }
-  }, 60_000);
 });

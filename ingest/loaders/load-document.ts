@@ -43,13 +43,7 @@ export async function loadDocument(bytes: Uint8Array, name: string, options: Loa
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new TypeError(`Expected \`timeoutMs\` to be a finite number > 0, got \`${timeoutMs}\` (${typeof timeoutMs})`);
   }
-  const fileName = name.split(/[\\/]/).pop() || name;
-  const format = detectFormat(fileName);
-  if (!format) {
-    throw new LoadError("unsupported", `unsupported file type "${fileName}": supported types are ${SUPPORTED_EXTENSIONS.join(", ")}`);
-  }
-  if (bytes.length === 0) throw empty(fileName);
-
+  const { fileName, format } = identifyFile(bytes, name);
   const document =
     format === "pdf"
       ? await loadPdf(bytes, fileName, { timeoutMs, ocr: options.ocr, cMaps: options.cMaps })
@@ -60,6 +54,17 @@ export async function loadDocument(bytes: Uint8Array, name: string, options: Loa
           : loadText(bytes, fileName);
   if (!document.sections.some((section) => section.text.trim())) throw empty(fileName);
   return document;
+}
+
+/** The name a file is reported by (no folders) and its format; fails for an unsupported type or no bytes. */
+export function identifyFile(bytes: Uint8Array, name: string): { fileName: string; format: DocumentFormat } {
+  const fileName = name.split(/[\\/]/).pop() || name;
+  const format = detectFormat(fileName);
+  if (!format) {
+    throw new LoadError("unsupported", `unsupported file type "${fileName}": supported types are ${SUPPORTED_EXTENSIONS.join(", ")}`);
+  }
+  if (bytes.length === 0) throw empty(fileName);
+  return { fileName, format };
 }
 
 function empty(name: string): LoadError {

@@ -17,6 +17,33 @@ export interface PdfLoadOptions {
   timeoutMs: number;
   ocr?: PageOcr | undefined;
   cMaps?: CMapReader | undefined;
+  /** Which pages to read, chosen once the page count is known (default: all of them). */
+  pages?: ((count: number) => PageRange) | undefined;
+}
+
+/** Pages `first` to `last` of a PDF, 1-based and inclusive. */
+export interface PageRange {
+  first: number;
+  last: number;
+}
+
+/**
+ * Some pages of a PDF as read, before the checks that need every page (readPdfPart): what
+ * one thread reads when several share a long PDF (ingest/node/parse-pool.ts).
+ */
+export interface PdfPart {
+  title: string;
+  /** The document's page count. */
+  pages: number;
+  range: PageRange;
+  sections: LoadedSection[];
+  /** Pages of the range that could not be read, and why. */
+  failed: { page: number; why: string }[];
+  warnings: string[];
+  /** Read from pdf-repair.ts's rewrite of the file, whose pages may not be the original's. */
+  repaired: boolean;
+  /** Whether pages without text were given to OCR. */
+  ocr: boolean;
 }
 
 /** One page's text layer, form fields and annotations, or why pdf.js could not read it. */
@@ -28,6 +55,7 @@ interface PageRead {
 
 interface PdfRead {
   pdf: PdfDocument;
+  range: PageRange;
   pages: PageRead[];
 }
 
@@ -51,6 +79,11 @@ interface PdfRead {
  * own defaults (`getDocumentProxy`), with warnings silenced.
  */
 export async function loadPdf(bytes: Uint8Array, name: string, options: PdfLoadOptions): Promise<LoadedDocument> {
+  return pdfDocument([await readPdfPart(bytes, name, options)]);
+}
+
+/** The pages `options.pages` chooses (default all), read as loadPdf reads them; fails as loadPdf does when the file cannot be opened. */
+export async function readPdfPart(bytes: Uint8Array, name: string, options: PdfLoadOptions): Promise<PdfPart> {
   const tasks: LoadingTask[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
@@ -65,8 +98,8 @@ export async function loadPdf(bytes: Uint8Array, name: string, options: PdfLoadO
       return task;
     };
     // pdf.js may transfer (detach) the buffer it is given: hand it a copy, not the caller's bytes.
-    const { read, warnings } = await readWithRepair(bytes, async (data) => readPdf(open(data)));
-    return await toDocument(read, name, options.ocr, [...warnings, ...cMapWarnings(cMaps.missing)]);
+    const { read, warnings, repaired } = await readWithRepair(bytes, async (data) => readPdf(open(data), options.pages));
+    return await toPart(read, name, options.ocr, [...warnings, ...cMapWarnings(cMaps.missing)], repaired);
   })();
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new LoadError("timeout", `PDF took longer than ${options.timeoutMs} ms to load; try a smaller file`)), options.timeoutMs);
@@ -84,14 +117,17 @@ export async function loadPdf(bytes: Uint8Array, name: string, options: PdfLoadO
   }
 }
 
-/** Every page read, or a reason; throws only when the document itself cannot be opened. */
-async function readPdf(task: LoadingTask): Promise<PdfRead> {
+/** Every page of the range read, or a reason; throws only when the document itself cannot be opened. */
+async function readPdf(task: LoadingTask, choose: PdfLoadOptions["pages"]): Promise<PdfRead> {
   const pdf = await task.promise;
+  const chosen = choose?.(pdf.numPages) ?? { first: 1, last: pdf.numPages };
+  // A repaired file may have fewer pages than the one the range was chosen for.
+  const range = { first: chosen.first, last: Math.min(chosen.last, pdf.numPages) };
   // Reading a page's annotations costs as much as its text (a 10-Q's hundreds of links):
   // they are read where they can matter, on every page of a form and on pages without text.
   const hasForm = (await pdf.getFieldObjects().catch(() => null)) !== null;
   const pages: PageRead[] = [];
-  for (let page = 1; page <= pdf.numPages; page++) {
+  for (let page = range.first; page <= range.last; page++) {
     if (task.destroyed) throw new Error("PDF loading was cancelled");
     try {
       const proxy = await pdf.getPage(page);
@@ -107,7 +143,7 @@ async function readPdf(task: LoadingTask): Promise<PdfRead> {
       pages.push({ page, sections: [], failed: error instanceof Error ? error.message : String(error) });
     }
   }
-  return { pdf, pages };
+  return { pdf, range, pages };
 }
 
 const textLength = (read: PdfRead) => read.pages.reduce((n, p) => n + p.sections.reduce((m, s) => m + s.text.length, 0), 0);
@@ -117,12 +153,12 @@ const textLength = (read: PdfRead) => read.pages.reduce((n, p) => n + p.sections
  * repaired file too, if pdf-repair.ts finds anything to repair, and keeps the reading with
  * more text. A password error is final: nothing to repair.
  */
-async function readWithRepair(bytes: Uint8Array, read: (data: Uint8Array) => Promise<PdfRead>): Promise<{ read: PdfRead; warnings: string[] }> {
+async function readWithRepair(bytes: Uint8Array, read: (data: Uint8Array) => Promise<PdfRead>): Promise<{ read: PdfRead; warnings: string[]; repaired: boolean }> {
   let first: PdfRead | undefined;
   let failure: unknown;
   try {
     first = await read(bytes.slice());
-    if (first.pages.every((p) => !p.failed && p.sections.length > 0)) return { read: first, warnings: [] };
+    if (first.pages.every((p) => !p.failed && p.sections.length > 0)) return { read: first, warnings: [], repaired: false };
   } catch (error) {
     if (error instanceof Error && error.name === "PasswordException") throw error;
     failure = error;
@@ -132,19 +168,19 @@ async function readWithRepair(bytes: Uint8Array, read: (data: Uint8Array) => Pro
   const repaired = await repairPdf(bytes, { inflateAll: !first || first.pages.some((p) => p.failed) }).catch(() => undefined);
   if (repaired) {
     const second = await read(repaired.bytes).catch(() => undefined);
-    if (second && (!first || textLength(second) > textLength(first))) return { read: second, warnings: repaired.repairs };
+    if (second && (!first || textLength(second) > textLength(first))) return { read: second, warnings: repaired.repairs, repaired: true };
   }
   if (!first) throw failure;
-  return { read: first, warnings: [] };
+  return { read: first, warnings: [], repaired: false };
 }
 
-async function toDocument({ pdf, pages }: PdfRead, name: string, ocr: PageOcr | undefined, warnings: string[]): Promise<LoadedDocument> {
-  const failed = pages.filter((p) => p.failed);
-  if (failed.length === pages.length && failed.length > 0) throw new LoadError("corrupt", `corrupt PDF: no page could be read (page 1: ${failed[0]!.failed})`);
+/** The range's sections, with OCR of its pages that have no text layer when `ocr` is given. */
+async function toPart({ pdf, range, pages }: PdfRead, name: string, ocr: PageOcr | undefined, warnings: string[], repaired: boolean): Promise<PdfPart> {
   const sections: LoadedSection[] = [];
+  const failed: PdfPart["failed"] = [];
   for (const { page, sections: read, failed: why } of pages) {
     sections.push(...read);
-    if (why) warnings.push(`page ${page} could not be read and was skipped: ${why}`);
+    if (why) failed.push({ page, why });
     if (read.some((s) => s.heading === undefined) || why || !ocr) continue;
     const text = cleanPdfText(
       await ocr.readPage(pdf, page).catch((error: unknown) => {
@@ -153,11 +189,27 @@ async function toDocument({ pdf, pages }: PdfRead, name: string, ocr: PageOcr | 
     );
     if (text) sections.push({ text, page, heading: OCR_HEADING });
   }
+  return { title: (await metadataTitle(pdf)) ?? name, pages: pdf.numPages, range, sections, failed, warnings, repaired, ocr: ocr !== undefined };
+}
+
+/**
+ * A PDF from the parts that cover its pages (one, or several read in parallel), with the
+ * checks that need every page: `corrupt` when no page could be read, `no_text` when none
+ * has text. A page that could not be read is a warning.
+ */
+export function pdfDocument(parts: PdfPart[]): LoadedDocument {
+  const ordered = [...parts].sort((a, b) => a.range.first - b.range.first);
+  const { title, pages, ocr } = ordered[0]!;
+  const sections = ordered.flatMap((p) => p.sections);
+  const failed = ordered.flatMap((p) => p.failed);
+  const read = ordered.reduce((n, p) => n + p.range.last - p.range.first + 1, 0);
+  if (failed.length === read && failed.length > 0) throw new LoadError("corrupt", `corrupt PDF: no page could be read (page ${failed[0]!.page}: ${failed[0]!.why})`);
+  const warnings = [...new Set([...ordered.flatMap((p) => p.warnings), ...failed.map(({ page, why }) => `page ${page} could not be read and was skipped: ${why}`)])];
   if (sections.length === 0) {
     if (warnings.length > 0) throw new LoadError("no_text", `no text found: ${warnings.join("; ")}`);
     throw new LoadError("no_text", ocr ? "no text found: no page has a text layer, and OCR read nothing from the page images" : "no extractable text (scanned? set OCR_MODEL to read page images)");
   }
-  return { format: "pdf", title: (await metadataTitle(pdf)) ?? name, pages: pdf.numPages, sections, ...(warnings.length > 0 ? { warnings } : {}) };
+  return { format: "pdf", title, pages, sections, ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 /** Why text may be missing when pdf.js needed predefined CMaps this runtime could not give. */

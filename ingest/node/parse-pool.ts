@@ -15,16 +15,26 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { type EmbedModelId, embedModelProfile } from "../../src/providers/embed-models.js";
 import { type DocumentParser, type ParsedFile, parseFile } from "../document-parser.js";
-import { LoadError, type LoadFailure, detectFormat } from "../loaders/index.js";
+import { LoadError, type LoadFailure, type PageRange, type PdfPart, detectFormat } from "../loaders/index.js";
 import { ingestSettings } from "../settings.js";
 import type { ImageReader } from "./page-ocr.js";
 
 export type ToWorker =
-  | { type: "parse"; bytes: Uint8Array; name: string; timeoutMs: number; ocr: boolean }
+  /** A whole file; a PDF may be shared out among `split` workers (the worker then answers `split` and `part`). */
+  | { type: "parse"; bytes: Uint8Array; name: string; timeoutMs: number; ocr: boolean; split: number }
+  /** Some pages of a PDF, answered with `part`. */
+  | { type: "read-pages"; bytes: Uint8Array; name: string; timeoutMs: number; ocr: boolean; range: PageRange }
+  /** A PDF's parts put together and chunked, answered with `done`. */
+  | { type: "chunk"; parts: PdfPart[] }
   | { type: "image-text"; id: number; text: string; error?: undefined }
   | { type: "image-text"; id: number; error: string; text?: undefined };
 
-export type FromWorker = { type: "done"; parsed: ParsedFile } | { type: "failed"; reason: LoadFailure | undefined; message: string } | { type: "read-image"; id: number; dataUrl: string };
+export type FromWorker =
+  | { type: "done"; parsed: ParsedFile }
+  | { type: "split"; ranges: PageRange[] }
+  | { type: "part"; part: PdfPart }
+  | { type: "failed"; reason: LoadFailure | undefined; message: string }
+  | { type: "read-image"; id: number; dataUrl: string };
 
 export interface ParsePoolOptions {
   /** The embedding model whose tokens size the chunks (EMBED_MODEL). */
@@ -39,12 +49,22 @@ export interface ParsePoolOptions {
   maxHeapMb?: number;
 }
 
-interface Job {
+/** One file given to `parse`, which may take several jobs: a long PDF is read in parts on several workers. */
+interface FileTask {
   bytes: Uint8Array;
   name: string;
   timeoutMs: number;
+  parts: PdfPart[];
+  /** Parts to wait for: one, plus the ranges a worker shared out. */
+  expected: number;
+  settled: boolean;
   resolve(parsed: ParsedFile): void;
   reject(error: Error): void;
+}
+
+interface Job {
+  task: FileTask;
+  work: { type: "parse"; split?: 1 } | { type: "read-pages"; range: PageRange } | { type: "chunk" };
 }
 
 interface Slot {
@@ -94,56 +114,97 @@ export function createParsePool(options: ParsePoolOptions): DocumentParser {
     slot.worker.removeAllListeners();
     void slot.worker.terminate();
     slots.splice(at, 1);
-    job?.reject(error);
+    if (job) fail(job.task, error);
     dispatch();
   }
 
+  function fail(task: FileTask, error: Error): void {
+    if (task.settled) return;
+    task.settled = true;
+    task.reject(error);
+  }
+
+  /** A part read: once all are in, the parts are put together, or, if one came from a repaired file (whose pages may differ), the file is read again whole. */
+  function collect(task: FileTask, part: PdfPart): void {
+    task.parts.push(part);
+    if (task.parts.length < task.expected) return;
+    const whole = task.parts.some((p) => p.repaired);
+    if (whole) task.parts = [];
+    task.expected = 1;
+    queue.unshift({ task, work: whole ? { type: "parse", split: 1 } : { type: "chunk" } });
+  }
+
+  function message(job: Job): { message: ToWorker; transfer: ArrayBuffer[] } {
+    const { task, work } = job;
+    if (work.type === "chunk") return { message: { type: "chunk", parts: task.parts }, transfer: [] };
+    // A copy is transferred: the caller keeps its bytes, and nothing is cloned twice.
+    const bytes = task.bytes.slice();
+    // The worker's own (cooperative) limit is only a backstop: this thread's stop is the one that holds.
+    const file = { bytes, name: task.name, timeoutMs: 2 * task.timeoutMs + 1000, ocr: Boolean(options.readImage) };
+    // A long PDF is shared out only among workers that nothing else waits for.
+    const toWorker: ToWorker = work.type === "read-pages" ? { type: "read-pages", ...file, range: work.range } : { type: "parse", ...file, split: work.split ?? (queue.length === 0 ? size : 1) };
+    return { message: toWorker, transfer: [bytes.buffer as ArrayBuffer] };
+  }
+
   function run(slot: Slot, job: Job): void {
+    const { task } = job;
     slot.job = job;
     slot.worker.ref();
     // The clock stops while a page image is being read: the provider's queue is not the file's fault.
-    let remaining = job.timeoutMs;
+    let remaining = task.timeoutMs;
     let since = Date.now();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const arm = () => {
       since = Date.now();
-      timer = setTimeout(() => replace(slot, new LoadError("timeout", `parsing took longer than ${job.timeoutMs} ms and was stopped; try a smaller file`)), remaining);
+      timer = setTimeout(() => replace(slot, new LoadError("timeout", `parsing took longer than ${task.timeoutMs} ms and was stopped; try a smaller file`)), remaining);
     };
     const settle = () => {
       clearTimeout(timer);
       slot.worker.off("message", onMessage);
       slot.worker.unref();
       slot.job = undefined;
-      dispatch();
     };
-    const onMessage = (message: FromWorker) => {
+    const onMessage = (reply: FromWorker) => {
       if (slot.job !== job) return;
-      if (message.type === "read-image") {
+      if (reply.type === "read-image") {
         clearTimeout(timer);
         remaining -= Date.now() - since;
-        options.readImage!(message.dataUrl)
+        options.readImage!(reply.dataUrl)
           .then(
-            (text) => slot.worker.postMessage({ type: "image-text", id: message.id, text } satisfies ToWorker),
-            (error: Error) => slot.worker.postMessage({ type: "image-text", id: message.id, error: error.message } satisfies ToWorker),
+            (text) => slot.worker.postMessage({ type: "image-text", id: reply.id, text } satisfies ToWorker),
+            (error: Error) => slot.worker.postMessage({ type: "image-text", id: reply.id, error: error.message } satisfies ToWorker),
           )
           .finally(() => slot.job === job && arm());
         return;
       }
+      if (reply.type === "split") {
+        // The other ranges go first in the queue: a file already started finishes first.
+        task.expected += reply.ranges.length;
+        queue.unshift(...reply.ranges.map((range): Job => ({ task, work: { type: "read-pages", range } })));
+        dispatch();
+        return;
+      }
       settle();
-      if (message.type === "done") job.resolve(message.parsed);
-      else job.reject(message.reason ? new LoadError(message.reason, message.message) : new Error(message.message));
+      if (reply.type === "part") collect(task, reply.part);
+      else if (reply.type === "done") {
+        task.settled = true;
+        task.resolve(reply.parsed);
+      } else fail(task, reply.reason ? new LoadError(reply.reason, reply.message) : new Error(reply.message));
+      dispatch();
     };
     slot.worker.on("message", onMessage);
-    // A copy is transferred: the caller keeps its bytes, and nothing is cloned twice.
-    const bytes = job.bytes.slice();
-    // The worker's own (cooperative) limit is only a backstop: this thread's stop is the one that holds.
-    slot.worker.postMessage({ type: "parse", bytes, name: job.name, timeoutMs: 2 * job.timeoutMs + 1000, ocr: Boolean(options.readImage) } satisfies ToWorker, [bytes.buffer]);
+    const { message: toWorker, transfer } = message(job);
+    slot.worker.postMessage(toWorker, transfer);
     arm();
   }
 
   function dispatch(): void {
     if (closed) return;
     while (queue.length > 0) {
+      if (queue[0]!.task.settled) {
+        queue.shift(); // a part of a file that has already failed
+        continue;
+      }
       let slot = slots.find((s) => !s.job);
       if (!slot && slots.length < size) {
         slot = spawn();
@@ -161,16 +222,17 @@ export function createParsePool(options: ParsePoolOptions): DocumentParser {
       if (closed) return Promise.reject(new Error("the parse pool is closed"));
       if (!offloads(name, bytes.length)) return parseFile(bytes, name, chunkOptions, { timeoutMs });
       return new Promise((resolve, reject) => {
-        queue.push({ bytes, name, timeoutMs, resolve, reject });
+        queue.push({ task: { bytes, name, timeoutMs, parts: [], expected: 1, settled: false, resolve, reject }, work: { type: "parse" } });
         dispatch();
       });
     },
     async close() {
       closed = true;
-      for (const job of queue.splice(0)) job.reject(new Error("the parse pool was closed"));
+      const closedError = new Error("the parse pool was closed");
+      for (const job of queue.splice(0)) fail(job.task, closedError);
       const workers = slots.splice(0).map((s) => {
         s.worker.removeAllListeners();
-        s.job?.reject(new Error("the parse pool was closed"));
+        if (s.job) fail(s.job.task, closedError);
         return s.worker.terminate();
       });
       await Promise.all(workers);

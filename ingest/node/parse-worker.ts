@@ -5,8 +5,8 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { type EmbedModelId, embedModelProfile } from "../../src/providers/embed-models.js";
-import { parseFile } from "../document-parser.js";
-import { LoadError } from "../loaders/index.js";
+import { chunkedFile, parseFile } from "../document-parser.js";
+import { LoadError, type PageRange, identifyFile, pdfDocument, readPdfPart } from "../loaders/index.js";
 import { ingestSettings } from "../settings.js";
 import { createCMapFiles } from "./cmap-files.js";
 import { createPageOcr } from "./page-ocr.js";
@@ -23,6 +23,15 @@ globalThis.DecompressionStream = class extends DecompressionStream {
     super(format);
   }
 };
+
+/** Pages per share below which a PDF is not split: each share opens the file again and loads the fonts its pages use. */
+const MIN_SHARE_PAGES = 8;
+
+/** `count` pages in up to `ways` consecutive ranges of about the same length. */
+function shareOut(count: number, ways: number): PageRange[] {
+  const n = Math.max(1, Math.min(ways, Math.floor(count / MIN_SHARE_PAGES)));
+  return Array.from({ length: n }, (_, i) => ({ first: Math.floor((i * count) / n) + 1, last: Math.floor(((i + 1) * count) / n) }));
+}
 
 const port = parentPort!;
 const { chunkOptions } = ingestSettings(embedModelProfile((workerData as { embedModel: EmbedModelId }).embedModel));
@@ -48,8 +57,31 @@ port.on("message", (message: ToWorker) => {
     else waiting?.reject(new Error(message.error));
     return;
   }
-  parseFile(message.bytes, message.name, chunkOptions, { timeoutMs: message.timeoutMs, ocr: message.ocr ? ocr : undefined, cMaps }).then(
-    (parsed) => send({ type: "done", parsed }),
-    (error: unknown) => send({ type: "failed", reason: error instanceof LoadError ? error.reason : undefined, message: error instanceof Error ? error.message : String(error) }),
-  );
+  work(message).catch((error: unknown) => send({ type: "failed", reason: error instanceof LoadError ? error.reason : undefined, message: error instanceof Error ? error.message : String(error) }));
 });
+
+async function work(message: Exclude<ToWorker, { type: "image-text" }>): Promise<void> {
+  if (message.type === "chunk") return send({ type: "done", parsed: chunkedFile(pdfDocument(message.parts), chunkOptions) });
+  const options = { timeoutMs: message.timeoutMs, ocr: message.ocr ? ocr : undefined, cMaps };
+  if (message.type === "read-pages") {
+    const { fileName } = identifyFile(message.bytes, message.name);
+    return send({ type: "part", part: await readPdfPart(message.bytes, fileName, { ...options, pages: () => message.range }) });
+  }
+  const { fileName, format } = identifyFile(message.bytes, message.name);
+  if (format !== "pdf" || message.split < 2) return send({ type: "done", parsed: await parseFile(message.bytes, message.name, chunkOptions, options) });
+  // A long PDF: this thread reads the first share of its pages, the pool gives the others
+  // to other workers, and a last job puts the parts together and chunks them.
+  let share: PageRange | undefined;
+  const part = await readPdfPart(message.bytes, fileName, {
+    ...options,
+    pages(count) {
+      if (share) return share; // a second reading (of the repaired file) keeps the first's range
+      const [first, ...rest] = shareOut(count, message.split);
+      if (rest.length > 0) send({ type: "split", ranges: rest });
+      share = first!;
+      return share;
+    },
+  });
+  if (part.range.first === 1 && part.range.last === part.pages) send({ type: "done", parsed: chunkedFile(pdfDocument([part]), chunkOptions) });
+  else send({ type: "part", part });
+}

@@ -12,6 +12,7 @@ import path from "node:path";
 import type { FileOutcome, IngestProgress, IngestReport } from "../../src/runtime/ingest-service.js";
 import type { FoundFile } from "../discover.js";
 import { contentHash } from "../identity.js";
+import { nodeSha256 } from "./sha256.js";
 
 export interface RemoteOptions {
   /** The deployment's origin, e.g. `https://askdocs.example.workers.dev`. */
@@ -92,7 +93,7 @@ export async function ingestRemote(files: FoundFile[], options: RemoteOptions): 
         try {
           const bytes = new Uint8Array(await readFile(file.path));
           const known = stored.get(source);
-          if (known && typeof settings === "string" && known.content_hash === (await contentHash(bytes, settings))) {
+          if (known && typeof settings === "string" && known.content_hash === (await contentHash(bytes, settings, nodeSha256))) {
             finish(file, { source, status: "unchanged", documentId: known.document_id });
             continue;
           }

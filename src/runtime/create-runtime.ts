@@ -6,6 +6,7 @@
  */
 import { detectFormat, LoadError, SUPPORTED_EXTENSIONS } from "../../ingest/loaders/index.js";
 import { type DocumentParser, createInlineParser } from "../../ingest/document-parser.js";
+import type { Sha256 } from "../../ingest/identity.js";
 import { ingestFiles } from "../../ingest/pipeline.js";
 import { ingestSettings } from "../../ingest/settings.js";
 import { answer } from "../answer/answer.js";
@@ -37,6 +38,8 @@ export interface CreateRuntimeOptions {
    * Default: parsing in this thread, without OCR. Node injects a worker pool (node-runtime.ts).
    */
   createParser?: (ocr: ImageTextReader | undefined) => DocumentParser;
+  /** Hashes ingested documents (default: Web Crypto). Node injects node:crypto's, synchronous. */
+  sha256?: Sha256;
   /** Cross-process write leases (object storage); none on a local folder, where LanceDB's own commits suffice. */
   leases?: LeaseStore;
 }
@@ -68,7 +71,17 @@ export function createRuntime(options: CreateRuntimeOptions): Runtime {
       if (!name || !detectFormat(name)) throw new LoadError("unsupported", `Unsupported file type "${name}": askdocs reads ${SUPPORTED}.`);
     },
     async ingest(collectionName, collection, files, run = {}) {
-      const report = await ingestFiles(files, { ...run, collectionName, collection, embedder: providers.embedder, chunkOptions: settings.chunkOptions, settingsKey: settings.settingsKey, blobs: options.blobs, parser });
+      const report = await ingestFiles(files, {
+        ...run,
+        collectionName,
+        collection,
+        embedder: providers.embedder,
+        chunkOptions: settings.chunkOptions,
+        settingsKey: settings.settingsKey,
+        blobs: options.blobs,
+        parser,
+        sha256: options.sha256,
+      });
       metrics.ingested(report);
       return report;
     },

@@ -7,6 +7,7 @@
  * off the main thread.
  */
 import { createParsePool } from "../../ingest/node/parse-pool.js";
+import { nodeSha256 } from "../../ingest/node/sha256.js";
 import type { Config } from "../config.js";
 import { openLeaseStore } from "./node-leases.js";
 import type { Logger } from "../logger.js";
@@ -35,6 +36,7 @@ export async function openNodeRuntime(config: Config, options: { logger?: Logger
     blobs,
     ...options,
     ...(leases ? { leases } : {}),
+    sha256: nodeSha256,
     createParser: (ocr) => createParsePool({ embedModel: config.EMBED_MODEL, readImage: ocr && ((dataUrl) => ocr.read(dataUrl)) }),
   });
 }

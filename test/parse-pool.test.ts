@@ -1,0 +1,112 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { deflateSync } from "node:zlib";
+import { PDFDocument, StandardFonts } from "pdf-lib";
+import { describe, expect, it } from "vitest";
+import { parseFile } from "../ingest/document-parser.js";
+import { LoadError } from "../ingest/loaders/index.js";
+import { createParsePool } from "../ingest/node/parse-pool.js";
+import { ingestSettings } from "../ingest/settings.js";
+import { type PdfObject, latin1, serialize } from "./helpers/generated-pdf.js";
+import { E5, FIXTURES } from "./helpers/ingest-data.js";
+
+/**
+ * The worker pool that parses PDFs off the main thread (ingest/node/parse-pool.ts): real
+ * worker threads, real PDFs (generated, and a 10-Q from test/fixtures/long-pdfs). Its
+ * results must be exactly the main thread's, however a file was shared out.
+ */
+const { chunkOptions } = ingestSettings(E5);
+const E5_ID = "nvidia/nv-embedqa-e5-v5";
+const tenQ = async () => new Uint8Array(await readFile(path.join(FIXTURES, "long-pdfs", "10q-2022-Q3-AAPL.pdf")));
+
+/** A PDF of `pages` pages of text, big enough that parsing takes a while. */
+async function longPdf(pages: number): Promise<Uint8Array> {
+  const pdf = await PDFDocument.create();
+  const font = await pdf.embedFont(StandardFonts.Helvetica);
+  for (let p = 0; p < pages; p++) {
+    const page = pdf.addPage([600, 800]);
+    for (let line = 0; line < 60; line++) page.drawText(`Page ${p} line ${line}: the harbour master logged the tide at ${(p * 60 + line) % 400} cm.`, { x: 20, y: 780 - line * 12, size: 9, font });
+  }
+  return pdf.save();
+}
+
+/** `pages` pages of Flate-compressed text; page `damaged` has a bad zlib header, which pdf-repair.ts mends. */
+function flatePdf(pages: number, damaged: number): Uint8Array {
+  const objects: PdfObject[] = ["<< /Type /Catalog /Pages 2 0 R >>", "", "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"];
+  const kids: string[] = [];
+  for (let p = 1; p <= pages; p++) {
+    kids.push(`${objects.length + 1} 0 R`);
+    objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents ${objects.length + 2} 0 R >>`);
+    const text = Array.from({ length: 20 }, (_, i) => `(Page ${p} line ${i + 1}: the lighthouse keeper counted ${(p * 31 + i * 7) % 500} gulls.) Tj T*`);
+    const zlib = deflateSync(latin1(`BT /F1 11 Tf 14 TL 72 780 Td\n${text.join("\n")}\nET`));
+    objects.push({ dictionary: "/Filter /FlateDecode", data: p === damaged ? Uint8Array.of(zlib[0]!, zlib[1]! + 1, ...zlib.subarray(2)) : zlib });
+  }
+  objects[1] = `<< /Type /Pages /Kids [${kids.join(" ")}] /Count ${pages} >>`;
+  return serialize(objects, "/Root 1 0 R");
+}
+
+describe("the parse pool", () => {
+  it("stops a file that exceeds its time limit (the worker is replaced) and goes on parsing", async () => {
+    const pool = createParsePool({ embedModel: E5_ID, size: 1 });
+    try {
+      const big = await longPdf(300);
+      const error = await pool.parse(big, "long.pdf", { timeoutMs: 50 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LoadError);
+      expect((error as LoadError).reason).toBe("timeout");
+      expect((error as LoadError).message).toMatch(/was stopped/);
+      const parsed = await pool.parse(await longPdf(2), "short.pdf", { timeoutMs: 30_000 });
+      expect(parsed.chunks.at(-1)!.pageEnd ?? parsed.chunks.at(-1)!.page).toBe(2);
+      expect(parsed.chunks.map((c) => c.text).join(" ")).toContain("Page 1 line 0");
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  it("parses and chunks several PDFs at once, exactly as the main thread does", async () => {
+    const pool = createParsePool({ embedModel: E5_ID, size: 2 });
+    try {
+      // Generated PDFs and a real 10-Q: the workers inflate streams with pdf.js's own
+      // decoder (parse-worker.ts), the main thread through DecompressionStream.
+      const files = [...(await Promise.all([3, 5, 7].map((pages) => longPdf(pages)))), await tenQ()];
+      const inPool = await Promise.all(files.map((bytes, i) => pool.parse(bytes, `f${i}.pdf`, { timeoutMs: 30_000 })));
+      const inline = await Promise.all(files.map((bytes, i) => parseFile(bytes, `f${i}.pdf`, chunkOptions, {})));
+      expect(inPool).toEqual(inline);
+      // A failure inside a worker keeps its reason.
+      const bad = await pool.parse(new TextEncoder().encode("%PDF-1.7 not really"), "bad.pdf", { timeoutMs: 30_000 }).catch((e: unknown) => e);
+      expect((bad as LoadError).reason).toBe("corrupt");
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  it("shares a long PDF's pages among idle workers and puts them together exactly as the main thread reads the file", async () => {
+    for (const size of [2, 3]) {
+      const pool = createParsePool({ embedModel: E5_ID, size });
+      try {
+        for (const [name, bytes] of [
+          ["10q.pdf", await tenQ()],
+          ["generated.pdf", await longPdf(40)],
+        ] as const) {
+          const inline = await parseFile(bytes, name, chunkOptions, {});
+          expect(await pool.parse(bytes, name, { timeoutMs: 30_000 })).toEqual(inline);
+          expect(inline.chunks.at(-1)!.pageEnd ?? inline.chunks.at(-1)!.page).toBe(inline.pages);
+        }
+      } finally {
+        await pool.close();
+      }
+    }
+  }, 60_000);
+
+  it("a long PDF that needs repair comes out as the main thread reads it (the pool reads such a file whole)", async () => {
+    const pool = createParsePool({ embedModel: E5_ID, size: 2 });
+    try {
+      const bytes = flatePdf(40, 30);
+      const inline = await parseFile(bytes, "damaged.pdf", chunkOptions, {});
+      expect(inline.warnings).toEqual([expect.stringMatching(/bad zlib header/)]);
+      expect(inline.chunks.map((c) => c.text).join(" ")).toContain("Page 30 line 1:");
+      expect(await pool.parse(bytes, "damaged.pdf", { timeoutMs: 30_000 })).toEqual(inline);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+});
