@@ -6,6 +6,12 @@
  * Small text files are done in the calling thread: a message round trip costs more.
  * Workers chunk with the settings of `embedModel`, exactly as the calling thread does.
  *
+ * A long PDF that starts while nothing else waits is shared out: its first worker reads
+ * the first range of pages and names the others, which go to the front of the queue; a
+ * last job puts the parts together and chunks them. One large upload then parses on
+ * every core, and a batch's last PDFs do not leave workers idle at the end (ten 10-Qs,
+ * pool of 2 on 2 cores: 1.54x one thread before, 1.80x with it, `npm run bench:ingest`).
+ *
  * The worker file sits next to this one with the same extension: `.ts` under tsx and
  * vitest (the worker then loads tsx's ESM loader), `.js` in the compiled build.
  */
@@ -122,10 +128,13 @@ export function createParsePool(options: ParsePoolOptions): DocumentParser {
     if (task.settled) return;
     task.settled = true;
     task.reject(error);
+    // Its other parts stop too: a file that failed is not parsed on.
+    if (!closed) for (const slot of slots.filter((s) => s.job?.task === task)) replace(slot, error);
   }
 
   /** A part read: once all are in, the parts are put together, or, if one came from a repaired file (whose pages may differ), the file is read again whole. */
   function collect(task: FileTask, part: PdfPart): void {
+    if (task.settled) return;
     task.parts.push(part);
     if (task.parts.length < task.expected) return;
     const whole = task.parts.some((p) => p.repaired);
