@@ -53,15 +53,20 @@ const MAX_PENDING_WRITE_BYTES = 64 * 1024 * 1024;
 /** Bytes of files read and parsed ahead of the embedder (always at least one file). */
 const MAX_AHEAD_BYTES = 64 * 1024 * 1024;
 
-interface PendingDoc {
-  file: SourceFile;
+/** A file parsed and chunked, ready to embed. */
+interface Prepared {
   id: string;
   hash: string;
   title: string;
   pages: number | undefined;
   chunks: Chunk[];
   warnings?: string[] | undefined;
+  /** The file's bytes, kept until they are stored as the original (only with `blobs`). */
   original?: Uint8Array | undefined;
+}
+
+interface PendingDoc extends Prepared {
+  file: SourceFile;
   vectors: (Float32Array | undefined)[];
   remaining: number;
   failed: boolean;
@@ -309,17 +314,6 @@ export async function ingestFiles(files: SourceFile[], options: IngestOptions): 
     ...(fatal ? { fatal: fatal.message } : {}),
   };
 }
-
-type Prepared = {
-  id: string;
-  hash: string;
-  title: string;
-  pages: number | undefined;
-  chunks: Chunk[];
-  warnings?: string[] | undefined;
-  /** The file's bytes, kept until they are stored as the original (only with `blobs`). */
-  original?: Uint8Array | undefined;
-};
 
 function keepOriginal(blobs: BlobStore, collection: string, id: string, source: string, bytes: Uint8Array, pages: number | undefined) {
   return blobs.put(collection, id, bytes, { name: source, contentType: contentTypeFor(source), ...(pages ? { pages } : {}) });

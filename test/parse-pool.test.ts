@@ -3,7 +3,7 @@ import path from "node:path";
 import { deflateSync } from "node:zlib";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 import { describe, expect, it } from "vitest";
-import { parseFile } from "../ingest/document-parser.js";
+import { type DocumentParser, parseFile } from "../ingest/document-parser.js";
 import { LoadError } from "../ingest/loaders/index.js";
 import { createParsePool } from "../ingest/node/parse-pool.js";
 import { ingestSettings } from "../ingest/settings.js";
@@ -45,10 +45,19 @@ function flatePdf(pages: number, damaged: number): Uint8Array {
   return serialize(objects, "/Root 1 0 R");
 }
 
+/** Runs `use` with a pool of `size` workers, closed afterwards. */
+async function withPool(size: number, use: (pool: DocumentParser) => Promise<void>): Promise<void> {
+  const pool = createParsePool({ embedModel: E5_ID, size });
+  try {
+    await use(pool);
+  } finally {
+    await pool.close();
+  }
+}
+
 describe("the parse pool", () => {
   it("stops a file that exceeds its time limit (the worker is replaced) and goes on parsing", async () => {
-    const pool = createParsePool({ embedModel: E5_ID, size: 1 });
-    try {
+    await withPool(1, async (pool) => {
       const big = await longPdf(300);
       const error = await pool.parse(big, "long.pdf", { timeoutMs: 50 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LoadError);
@@ -57,14 +66,11 @@ describe("the parse pool", () => {
       const parsed = await pool.parse(await longPdf(2), "short.pdf", { timeoutMs: 30_000 });
       expect(parsed.chunks.at(-1)!.pageEnd ?? parsed.chunks.at(-1)!.page).toBe(2);
       expect(parsed.chunks.map((c) => c.text).join(" ")).toContain("Page 1 line 0");
-    } finally {
-      await pool.close();
-    }
+    });
   }, 60_000);
 
   it("parses and chunks several PDFs at once, exactly as the main thread does", async () => {
-    const pool = createParsePool({ embedModel: E5_ID, size: 2 });
-    try {
+    await withPool(2, async (pool) => {
       // Generated PDFs and a real 10-Q: the workers inflate streams with pdf.js's own
       // decoder (parse-worker.ts), the main thread through DecompressionStream.
       const files = [...(await Promise.all([3, 5, 7].map((pages) => longPdf(pages)))), await tenQ()];
@@ -74,39 +80,32 @@ describe("the parse pool", () => {
       // A failure inside a worker keeps its reason.
       const bad = await pool.parse(new TextEncoder().encode("%PDF-1.7 not really"), "bad.pdf", { timeoutMs: 30_000 }).catch((e: unknown) => e);
       expect((bad as LoadError).reason).toBe("corrupt");
-    } finally {
-      await pool.close();
-    }
+    });
   }, 60_000);
 
   it("shares a long PDF's pages among idle workers and puts them together exactly as the main thread reads the file", async () => {
+    const files = [
+      ["10q.pdf", await tenQ()],
+      ["generated.pdf", await longPdf(40)],
+    ] as const;
     for (const size of [2, 3]) {
-      const pool = createParsePool({ embedModel: E5_ID, size });
-      try {
-        for (const [name, bytes] of [
-          ["10q.pdf", await tenQ()],
-          ["generated.pdf", await longPdf(40)],
-        ] as const) {
+      await withPool(size, async (pool) => {
+        for (const [name, bytes] of files) {
           const inline = await parseFile(bytes, name, chunkOptions, {});
           expect(await pool.parse(bytes, name, { timeoutMs: 30_000 })).toEqual(inline);
           expect(inline.chunks.at(-1)!.pageEnd ?? inline.chunks.at(-1)!.page).toBe(inline.pages);
         }
-      } finally {
-        await pool.close();
-      }
+      });
     }
   }, 60_000);
 
   it("a long PDF that needs repair comes out as the main thread reads it (the pool reads such a file whole)", async () => {
-    const pool = createParsePool({ embedModel: E5_ID, size: 2 });
-    try {
+    await withPool(2, async (pool) => {
       const bytes = flatePdf(40, 30);
       const inline = await parseFile(bytes, "damaged.pdf", chunkOptions, {});
       expect(inline.warnings).toEqual([expect.stringMatching(/bad zlib header/)]);
       expect(inline.chunks.map((c) => c.text).join(" ")).toContain("Page 30 line 1:");
       expect(await pool.parse(bytes, "damaged.pdf", { timeoutMs: 30_000 })).toEqual(inline);
-    } finally {
-      await pool.close();
-    }
+    });
   }, 60_000);
 });
