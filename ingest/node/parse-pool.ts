@@ -70,13 +70,17 @@ interface FileTask {
 
 interface Job {
   task: FileTask;
-  work: { type: "parse"; split?: 1 } | { type: "read-pages"; range: PageRange } | { type: "chunk" };
+  /** `whole`: never shared out (a file read again after a part needed repair). */
+  work: { type: "parse"; whole?: boolean } | { type: "read-pages"; range: PageRange } | { type: "chunk" };
 }
 
 interface Slot {
   worker: Worker;
   job?: Job | undefined;
 }
+
+/** Bytes of a file's copies, one per worker, up to which a long PDF is shared out. */
+const MAX_SHARED_BYTES = 256 * 1024 * 1024;
 
 const extension = new URL(import.meta.url).pathname.match(/\.[cm]?[jt]s$/)?.[0] ?? ".js";
 const workerUrl = new URL(`./parse-worker${extension}`, import.meta.url);
@@ -140,7 +144,7 @@ export function createParsePool(options: ParsePoolOptions): DocumentParser {
     const whole = task.parts.some((p) => p.repaired);
     if (whole) task.parts = [];
     task.expected = 1;
-    queue.unshift({ task, work: whole ? { type: "parse", split: 1 } : { type: "chunk" } });
+    queue.unshift({ task, work: whole ? { type: "parse", whole } : { type: "chunk" } });
   }
 
   function message(job: Job): { message: ToWorker; transfer: ArrayBuffer[] } {
@@ -150,8 +154,10 @@ export function createParsePool(options: ParsePoolOptions): DocumentParser {
     const bytes = task.bytes.slice();
     // The worker's own (cooperative) limit is only a backstop: this thread's stop is the one that holds.
     const file = { bytes, name: task.name, timeoutMs: 2 * task.timeoutMs + 1000, ocr: Boolean(options.readImage) };
-    // A long PDF is shared out only among workers that nothing else waits for.
-    const toWorker: ToWorker = work.type === "read-pages" ? { type: "read-pages", ...file, range: work.range } : { type: "parse", ...file, split: work.split ?? (queue.length === 0 ? size : 1) };
+    // A long PDF is shared out only among workers that nothing else waits for, and only
+    // as far as the copies fit: each share holds the whole file.
+    const split = work.type === "parse" && !work.whole && queue.length === 0 ? Math.max(1, Math.min(size, Math.floor(MAX_SHARED_BYTES / bytes.length))) : 1;
+    const toWorker: ToWorker = work.type === "read-pages" ? { type: "read-pages", ...file, range: work.range } : { type: "parse", ...file, split };
     return { message: toWorker, transfer: [bytes.buffer as ArrayBuffer] };
   }
 
