@@ -99,6 +99,44 @@ describe("the parse pool", () => {
     }
   }, 60_000);
 
+  it("a worker that goes idle takes half of what is left of a long PDF another reads; the file comes out as the main thread reads it", async () => {
+    // The long file starts while the short one waits, so it is not shared out when it opens;
+    // once the short one is done, its worker asks for the rest of the long one's pages.
+    const long = await longPdf(120);
+    const short = await longPdf(3);
+    const inline = await parseFile(long, "long.pdf", chunkOptions, {});
+    await withPool(2, async (pool) => {
+      const [inPool] = await Promise.all([pool.parse(long, "long.pdf", { timeoutMs: 60_000 }), pool.parse(short, "short.pdf", { timeoutMs: 60_000 })]);
+      expect(inPool).toEqual(inline);
+    });
+  }, 60_000);
+
+  it("whatever the order and timing of files, damaged or not, each comes out as the main thread reads it", async () => {
+    const files: [string, Uint8Array][] = [
+      ["long.pdf", await longPdf(90)],
+      ["short.pdf", await longPdf(3)],
+      ["late-damage.pdf", flatePdf(60, 45)],
+      ["early-damage.pdf", flatePdf(50, 5)],
+      ["middle.pdf", await longPdf(40)],
+    ];
+    const inline = new Map<string, unknown>();
+    for (const [name, bytes] of files) inline.set(name, await parseFile(bytes, name, chunkOptions, {}));
+    for (let round = 0; round < 6; round++) {
+      // Each round its own order, pool size and start times: parts are shared out, taken
+      // by idle workers and read again whole at different points.
+      const order = files.map((file, i) => ({ file, key: (i * 7 + round * 3) % files.length })).sort((a, b) => a.key - b.key);
+      await withPool(2 + (round % 3), async (pool) => {
+        const results = await Promise.all(
+          order.map(async ({ file: [name, bytes] }, i) => {
+            await new Promise((resolve) => setTimeout(resolve, ((i * 37 + round * 53) % 5) * 40));
+            return [name, await pool.parse(bytes, name, { timeoutMs: 60_000 })] as const;
+          }),
+        );
+        for (const [name, parsed] of results) expect(parsed, `${name}, round ${round}`).toEqual(inline.get(name));
+      });
+    }
+  }, 120_000);
+
   it("a long PDF that needs repair comes out as the main thread reads it (the pool reads such a file whole)", async () => {
     await withPool(2, async (pool) => {
       const bytes = flatePdf(40, 30);

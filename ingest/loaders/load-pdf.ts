@@ -17,8 +17,14 @@ export interface PdfLoadOptions {
   timeoutMs: number;
   ocr?: PageOcr | undefined;
   cMaps?: CMapReader | undefined;
-  /** Which pages to read, chosen once the page count is known (default: all of them). */
+  /**
+   * Which pages to read, chosen once the page count is known (default: all of them). The
+   * range is read live: its `last` may be lowered while the pages are read (a pool handing
+   * the rest to another thread), never below a page already started (`onPage`).
+   */
   pages?: ((count: number) => PageRange) | undefined;
+  /** Called (and awaited) as each page of the range starts. */
+  onPage?: ((page: number) => void | Promise<void>) | undefined;
 }
 
 /** Pages `first` to `last` of a PDF, 1-based and inclusive. */
@@ -98,7 +104,7 @@ export async function readPdfPart(bytes: Uint8Array, name: string, options: PdfL
       return task;
     };
     // pdf.js may transfer (detach) the buffer it is given: hand it a copy, not the caller's bytes.
-    const { read, warnings, repaired } = await readWithRepair(bytes, async (data) => readPdf(open(data), options.pages));
+    const { read, warnings, repaired } = await readWithRepair(bytes, async (data) => readPdf(open(data), options));
     return await toPart(read, name, options.ocr, [...warnings, ...cMapWarnings(cMaps.missing)], repaired);
   })();
   const deadline = new Promise<never>((_, reject) => {
@@ -118,17 +124,18 @@ export async function readPdfPart(bytes: Uint8Array, name: string, options: PdfL
 }
 
 /** Every page of the range read, or a reason; throws only when the document itself cannot be opened. */
-async function readPdf(task: LoadingTask, choose: PdfLoadOptions["pages"]): Promise<PdfRead> {
+async function readPdf(task: LoadingTask, { pages: choose, onPage }: PdfLoadOptions): Promise<PdfRead> {
   const pdf = await task.promise;
   const chosen = choose?.(pdf.numPages) ?? { first: 1, last: pdf.numPages };
   // A repaired file may have fewer pages than the one the range was chosen for.
-  const range = { first: chosen.first, last: Math.min(chosen.last, pdf.numPages) };
+  const last = () => Math.min(chosen.last, pdf.numPages);
   // Reading a page's annotations costs as much as its text (a 10-Q's hundreds of links):
   // they are read where they can matter, on every page of a form and on pages without text.
   const hasForm = (await pdf.getFieldObjects().catch(() => null)) !== null;
   const pages: PageRead[] = [];
-  for (let page = range.first; page <= range.last; page++) {
+  for (let page = chosen.first; page <= last(); page++) {
     if (task.destroyed) throw new Error("PDF loading was cancelled");
+    await onPage?.(page);
     try {
       const proxy = await pdf.getPage(page);
       const sections: LoadedSection[] = [];
@@ -143,7 +150,7 @@ async function readPdf(task: LoadingTask, choose: PdfLoadOptions["pages"]): Prom
       pages.push({ page, sections: [], failed: error instanceof Error ? error.message : String(error) });
     }
   }
-  return { pdf, range, pages };
+  return { pdf, range: { first: chosen.first, last: last() }, pages };
 }
 
 const textLength = (read: PdfRead) => read.pages.reduce((n, p) => n + p.sections.reduce((m, s) => m + s.text.length, 0), 0);

@@ -6,11 +6,14 @@
  * Small text files are done in the calling thread: a message round trip costs more.
  * Workers chunk with the settings of `embedModel`, exactly as the calling thread does.
  *
- * A long PDF that starts while nothing else waits is shared out: its first worker reads
- * the first range of pages and names the others, which go to the front of the queue; a
- * last job puts the parts together and chunks them. One large upload then parses on
- * every core, and a batch's last PDFs do not leave workers idle at the end (ten 10-Qs,
- * pool of 2 on 2 cores: 1.54x one thread before, 1.80x with it, `npm run bench:ingest`).
+ * A long PDF is read in parts on several workers: shared out when it opens if nothing
+ * else waits, and, when a worker goes idle with nothing queued, the worker reading a PDF
+ * hands it half the pages it has not started. Other parts go to the front of the queue;
+ * a last job puts the parts together and chunks them, exactly as one thread would. One
+ * large upload parses on every core, and a batch's last PDFs do not leave cores idle (ten
+ * 10-Qs, pool of 2 on 2 cores against one thread: 1.54x before, 1.75x with both,
+ * `npm run bench:ingest`). A file one of whose parts needed repair is read again whole:
+ * the repaired file's pages may not be the original's.
  *
  * The worker file sits next to this one with the same extension: `.ts` under tsx and
  * vitest (the worker then loads tsx's ESM loader), `.js` in the compiled build.
@@ -32,6 +35,8 @@ export type ToWorker =
   | { type: "read-pages"; bytes: Uint8Array; name: string; timeoutMs: number; ocr: boolean; range: PageRange }
   /** A PDF's parts put together and chunked, answered with `done`. */
   | { type: "chunk"; parts: PdfPart[] }
+  /** Hand half the pages not yet started to another worker, if enough are left (answered with `split`, or not at all). */
+  | { type: "steal" }
   | { type: "image-text"; id: number; text: string; error?: undefined }
   | { type: "image-text"; id: number; error: string; text?: undefined };
 
@@ -70,6 +75,8 @@ interface FileTask {
 
 interface Job {
   task: FileTask;
+  /** Asked to share its pages with an idle worker (once per job). */
+  stealAsked?: boolean;
   /** `whole`: never shared out (a file read again after a part needed repair). */
   work: { type: "parse"; whole?: boolean } | { type: "read-pages"; range: PageRange } | { type: "chunk" };
 }
@@ -194,6 +201,7 @@ export function createParsePool(options: ParsePoolOptions): DocumentParser {
       }
       if (reply.type === "split") {
         // The other ranges go first in the queue: a file already started finishes first.
+        job.stealAsked = false; // it may share again later, with another idle worker
         task.expected += reply.ranges.length;
         queue.unshift(...reply.ranges.map((range): Job => ({ task, work: { type: "read-pages", range } })));
         dispatch();
@@ -209,6 +217,9 @@ export function createParsePool(options: ParsePoolOptions): DocumentParser {
     };
     slot.worker.on("message", onMessage);
     const { message: toWorker, transfer } = message(job);
+    // A file shared out as soon as it opens is not asked again before it has done so; one
+    // read again whole is never asked.
+    if (toWorker.type === "parse" && (toWorker.split > 1 || (job.work.type === "parse" && job.work.whole))) job.stealAsked = true;
     slot.worker.postMessage(toWorker, transfer);
     arm();
   }
@@ -227,6 +238,23 @@ export function createParsePool(options: ParsePoolOptions): DocumentParser {
       }
       if (!slot) return;
       run(slot, queue.shift()!);
+    }
+    offerIdleWorkers();
+  }
+
+  /**
+   * With nothing queued, each idle worker (or one not yet started) takes half of what is
+   * left of a PDF another worker reads: the last files of a batch do not leave cores idle.
+   */
+  function offerIdleWorkers(): void {
+    let idle = slots.filter((s) => !s.job).length + size - slots.length;
+    for (const slot of slots) {
+      if (idle === 0) return;
+      const job = slot.job;
+      if (!job || job.stealAsked || job.work.type === "chunk" || detectFormat(job.task.name) !== "pdf") continue;
+      job.stealAsked = true;
+      slot.worker.postMessage({ type: "steal" } satisfies ToWorker);
+      idle--;
     }
   }
 

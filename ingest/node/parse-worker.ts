@@ -57,31 +57,64 @@ port.on("message", (message: ToWorker) => {
     else waiting?.reject(new Error(message.error));
     return;
   }
+  if (message.type === "steal") return share();
   work(message).catch((error: unknown) => send({ type: "failed", reason: error instanceof LoadError ? error.reason : undefined, message: error instanceof Error ? error.message : String(error) }));
 });
 
-async function work(message: Exclude<ToWorker, { type: "image-text" }>): Promise<void> {
+/** The pages this thread is reading, which the pool may ask it to share (`steal`), and whether it has. */
+let reading: { range: PageRange; page: number; shared: boolean } | undefined;
+/** A `steal` that came before the pages were chosen: honoured as soon as they are. */
+let stealWanted = false;
+
+/** Hands the second half of the pages not yet started to the pool, for an idle worker. */
+function share(): void {
+  if (!reading) {
+    stealWanted = true;
+    return;
+  }
+  const { range, page } = reading;
+  const remaining = range.last - page;
+  if (remaining < 2 * MIN_SHARE_PAGES) return;
+  const cut = page + Math.ceil(remaining / 2);
+  send({ type: "split", ranges: [{ first: cut + 1, last: range.last }] });
+  range.last = cut;
+  reading.shared = true;
+}
+
+async function work(message: Exclude<ToWorker, { type: "image-text" | "steal" }>): Promise<void> {
   if (message.type === "chunk") return send({ type: "done", parsed: chunkedFile(pdfDocument(message.parts), chunkOptions) });
   const options = { timeoutMs: message.timeoutMs, ocr: message.ocr ? ocr : undefined, cMaps };
-  if (message.type === "read-pages") {
-    const { fileName } = identifyFile(message.bytes, message.name);
-    return send({ type: "part", part: await readPdfPart(message.bytes, fileName, { ...options, pages: () => message.range }) });
-  }
   const { fileName, format } = identifyFile(message.bytes, message.name);
-  if (format !== "pdf" || message.split < 2) return send({ type: "done", parsed: await parseFile(message.bytes, message.name, chunkOptions, options) });
-  // A long PDF: this thread reads the first share of its pages, the pool gives the others
-  // to other workers, and a last job puts the parts together and chunks them.
-  let share: PageRange | undefined;
+  if (format !== "pdf") return send({ type: "done", parsed: await parseFile(message.bytes, message.name, chunkOptions, options) });
+  // A PDF: this thread reads its share of the pages, the pool gives the others to other
+  // workers, and a last job puts the parts together and chunks them.
+  stealWanted = false;
+  let mine: { range: PageRange; page: number; shared: boolean } | undefined;
   const part = await readPdfPart(message.bytes, fileName, {
     ...options,
     pages(count) {
-      if (share) return share; // a second reading (of the repaired file) keeps the first's range
-      const [first, ...rest] = shareOut(count, message.split);
+      if (mine) {
+        // A second reading, of the repaired file: the same range, no longer shared (the
+        // pool reads a file whole again when one of its parts needed repair).
+        reading = undefined;
+        return mine.range;
+      }
+      const [first, ...rest] = message.type === "read-pages" ? [{ ...message.range }] : shareOut(count, message.split);
       if (rest.length > 0) send({ type: "split", ranges: rest });
-      share = first!;
-      return share;
+      mine = reading = { range: first!, page: first!.first, shared: rest.length > 0 };
+      if (stealWanted) share();
+      return mine.range;
     },
+    onPage(page) {
+      if (mine) mine.page = page;
+      // pdf.js in this thread runs on promises alone: without a turn of the event loop a
+      // `steal` would wait for the whole file.
+      return new Promise<void>((resolve) => setImmediate(resolve));
+    },
+  }).finally(() => {
+    reading = undefined;
   });
-  if (part.range.first === 1 && part.range.last === part.pages) send({ type: "done", parsed: chunkedFile(pdfDocument([part]), chunkOptions) });
+  // A file nobody else has a part of is chunked here; a part goes back to the pool.
+  if (message.type === "parse" && !mine?.shared) send({ type: "done", parsed: chunkedFile(pdfDocument([part]), chunkOptions) });
   else send({ type: "part", part });
 }
