@@ -10,7 +10,8 @@
  *   Wall time and peak RSS (targets: askdocs <= the baseline; <= 600 MB).
  * - provider: embedding requests per minute against a fake at `--latency` ms that
  *   enforces `--rpm` (target >= 95% of the limit, zero 429s, zero lost chunks).
- * - parse: PDF pages/s, the worker pool against one thread (target >= 1.7x on 2 cores).
+ * - parse: PDF pages/s, the worker pool against one thread, timed back to back in each run
+ *   (target >= 1.7x on 2 cores; the ratio quoted is the median of the runs' own ratios).
  * - ask: ask overhead with NIM_RPM=40, idle and during a ~1,000-chunk upload (target
  *   <= 50 ms idle), and /health p99 while a 500-page PDF uploads (target <= 50 ms).
  *
@@ -108,10 +109,12 @@ try {
 
   if (sections.has("parse")) {
     const r = await measureParsing(PDFS, numbers.runs);
-    const one = median(r.oneThread);
-    const pool = median(r.pool);
-    rows.push(["parse: one thread", `${one.toFixed(1)} pages/s (${r.pages} pages; runs: ${list(r.oneThread, 1)})`]);
-    rows.push(["parse: pool", `${pool.toFixed(1)} pages/s with ${r.poolSize} workers (runs: ${list(r.pool, 1)}) = ${(pool / one).toFixed(2)}x (target >= 1.7x on 2 cores)`]);
+    // Each run times one thread then the pool back to back: their ratio, run by run, is
+    // what this machine's drift (a one-thread run ranged 98-123 pages/s in one session) leaves alone.
+    const ratios = r.pool.map((pool, i) => pool / r.oneThread[i]!);
+    rows.push(["parse: one thread", `${median(r.oneThread).toFixed(1)} pages/s (${r.pages} pages; runs: ${list(r.oneThread, 1)})`]);
+    rows.push(["parse: pool", `${median(r.pool).toFixed(1)} pages/s with ${r.poolSize} workers (runs: ${list(r.pool, 1)})`]);
+    rows.push(["parse: ratio", `pool / one thread = ${median(ratios).toFixed(2)}x, median of the runs' own ratios (${list(ratios, 2)}; target >= 1.7x on 2 cores)`]);
   }
 
   if (sections.has("ask")) {
