@@ -11,8 +11,8 @@
  * hands it half the pages it has not started. Other parts go to the front of the queue;
  * a last job puts the parts together and chunks them, exactly as one thread would. One
  * large upload parses on every core, and a batch's last PDFs do not leave cores idle (ten
- * 10-Qs, pool of 2 on 2 cores against one thread: 1.54x before, 1.75x with both,
- * `npm run bench:ingest`). A file one of whose parts needed repair is read again whole:
+ * 10-Qs, pool of 2 on 2 cores against one thread: 1.54x before, 1.6-1.9x with both as
+ * the machine drifted, `npm run bench:ingest`). A file one of whose parts needed repair is read again whole:
  * the repaired file's pages may not be the original's.
  *
  * The worker file sits next to this one with the same extension: `.ts` under tsx and
@@ -154,6 +154,9 @@ export function createParsePool(options: ParsePoolOptions): DocumentParser {
     queue.unshift({ task, work: whole ? { type: "parse", whole } : { type: "chunk" } });
   }
 
+  /** Whether the file may be read in one part more: each part holds a copy of it. */
+  const roomForCopy = (task: FileTask) => (task.expected + 1) * task.bytes.length <= MAX_SHARED_BYTES;
+
   function message(job: Job): { message: ToWorker; transfer: ArrayBuffer[] } {
     const { task, work } = job;
     if (work.type === "chunk") return { message: { type: "chunk", parts: task.parts }, transfer: [] };
@@ -251,7 +254,7 @@ export function createParsePool(options: ParsePoolOptions): DocumentParser {
     for (const slot of slots) {
       if (idle === 0) return;
       const job = slot.job;
-      if (!job || job.stealAsked || job.work.type === "chunk" || detectFormat(job.task.name) !== "pdf") continue;
+      if (!job || job.stealAsked || job.work.type === "chunk" || detectFormat(job.task.name) !== "pdf" || !roomForCopy(job.task)) continue;
       job.stealAsked = true;
       slot.worker.postMessage({ type: "steal" } satisfies ToWorker);
       idle--;
