@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LoadError, OCR_HEADING, loadDocument } from "../ingest/loaders/index.js";
 import { NEMO_RETRIEVER_OCR } from "../src/providers/ocr.js";
 import { type FakeProvider, fakeOcrText, startFakeProvider } from "./fake-provider/index.js";
+import { textPdf } from "./helpers/generated-pdf.js";
 import { type RunningServer, childEnv, startServer } from "./helpers/server.js";
 import { tempDir } from "./helpers/ingest-data.js";
 import { decodeDataUrl, expectReadByOcr, ocrPool, SCANNED_PDFS, scanned } from "./helpers/ocr-scans.js";
@@ -27,6 +28,27 @@ describe("OCR of pages without a text layer", () => {
     fake = await startFakeProvider({ flavor: "nim" });
   });
   afterAll(() => fake.close());
+
+  it("a long scan read in parts on two workers comes out as one worker reads it, every image page read by OCR", async () => {
+    // 24 pages, every fifth typed, the others only an image (each of its own size, so each reading differs).
+    const pages = Array.from({ length: 24 }, (_, i) => ({ paragraphs: i % 5 === 0 ? [[`Typed page ${i + 1}.`]] : [], image: { width: 200 + i, height: 150 } }));
+    const bytes = textPdf(pages, "Long scan");
+    const read = async (size: number) => {
+      const pool = ocrPool(fake, NEMO_RETRIEVER_OCR, {}, size);
+      try {
+        return await pool.parse(bytes, "long-scan.pdf", { timeoutMs: 60_000 });
+      } finally {
+        await pool.close();
+      }
+    };
+    fake.reset();
+    const one = await read(1);
+    expect(fake.requests.filter((r) => r.path.endsWith(OCR_PATH))).toHaveLength(19);
+    fake.reset();
+    expect(await read(2)).toEqual(one);
+    expect(fake.requests.filter((r) => r.path.endsWith(OCR_PATH))).toHaveLength(19);
+    expect(one.chunks.some((c) => c.heading === OCR_HEADING && (c.pageEnd ?? c.page) === 24)).toBe(true);
+  }, 60_000);
 
   it("without OCR a scanned PDF fails clearly, naming OCR_MODEL", async () => {
     const error = await loadDocument(await scanned("grayscale-image.pdf"), "scan.pdf").catch((e: unknown) => e);

@@ -32,9 +32,9 @@ export function decodeDataUrl(url: string) {
 }
 
 /** One worker thread whose OCR calls `model` on the fake. */
-export function ocrPool(fake: FakeProvider, model: string, transport: Partial<TransportOptions> = {}): DocumentParser {
+export function ocrPool(fake: FakeProvider, model: string, transport: Partial<TransportOptions> = {}, size = 1): DocumentParser {
   const reader = createImageTextReader({ transport: fakeTransport(fake, transport), model });
-  return createParsePool({ embedModel: "nvidia/nv-embedqa-e5-v5", size: 1, readImage: (url) => reader.read(url) });
+  return createParsePool({ embedModel: "nvidia/nv-embedqa-e5-v5", size, readImage: (url) => reader.read(url) });
 }
 
 /** A one-page scan read by OCR: sent as a grey JPEG within the inline limit at a legible size, stored as the reading of that image. */
