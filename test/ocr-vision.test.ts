@@ -7,6 +7,7 @@ import { sent } from "./providers/helpers.js";
 import { ingestEnv, parseSummary, runIngest } from "./helpers/ingest-cli.js";
 import { bySource, readChunks, tempDir } from "./helpers/ingest-data.js";
 import { decodeDataUrl, expectReadByOcr, ocrPool, SCANNED_PDFS, scanned } from "./helpers/ocr-scans.js";
+import { withParser } from "./helpers/with-parser.js";
 import { type RunningServer, childEnv, startServer } from "./helpers/server.js";
 
 /**
@@ -48,39 +49,32 @@ describe("OCR through a vision chat model", () => {
   const poolFor = (model: string) => ocrPool(fake, model, { apiKey: SECRET });
 
   it("reads each scanned fixture from a worker thread: one user message, an instruction and one inline grey JPEG, temperature 0", async () => {
-    const pool = poolFor(VISION);
-    try {
+    await withParser(poolFor(VISION), async (pool) => {
       for (const name of SCANNED_PDFS) {
         fake.reset();
         const parsed = await pool.parse(await scanned(name), name, { timeoutMs: 30_000 });
         expect(sent(fake, CHAT).map((r) => r.status)).toEqual([200]);
         expectReadByOcr(parsed, sentImage(fake).url);
       }
-    } finally {
-      await pool.close();
-    }
+    });
   }, 60_000);
 
   it("retries a 429 after the Retry-After it names, then reads the page", async () => {
     fake.reset();
     fake.inject({ type: "rate-limit", retryAfterSeconds: 1 }, { route: "chat" });
-    const pool = poolFor(VISION);
-    try {
+    await withParser(poolFor(VISION), async (pool) => {
       const parsed = await pool.parse(await scanned("ccitt-fax.pdf"), "scan.pdf", { timeoutMs: 30_000 });
       const requests = sent(fake, CHAT);
       expect(requests.map((r) => r.status)).toEqual([429, 200]);
       // The transport's own back-off here is 10-50 ms: only Retry-After explains a second.
       expect(requests[1]!.at - requests[0]!.at).toBeGreaterThanOrEqual(950);
       expectReadByOcr(parsed, sentImage(fake, 1).url);
-    } finally {
-      await pool.close();
-    }
+    });
   }, 60_000);
 
   it("a text-only model as OCR_MODEL fails the file with ocr_failed at once, without the key, and the pool goes on", async () => {
     fake.reset();
-    const pool = poolFor(TEXT_ONLY);
-    try {
+    await withParser(poolFor(TEXT_ONLY), async (pool) => {
       const error = await pool.parse(await scanned("ccitt-fax.pdf"), "scan.pdf", { timeoutMs: 30_000 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LoadError);
       expect((error as LoadError).reason).toBe("ocr_failed");
@@ -95,9 +89,7 @@ describe("OCR through a vision chat model", () => {
       expect((echoed as LoadError).message).toMatch(/^OCR of page 1 failed: .*HTTP 400: invalid image for Authorization/);
       expect(`${(echoed as Error).message} ${String((echoed as Error).stack)}`).not.toContain(SECRET);
       expect(JSON.stringify(fake.requests.map((r) => r.headers))).not.toContain(SECRET);
-    } finally {
-      await pool.close();
-    }
+    });
   }, 60_000);
 
   it("in a batch ingest, the scanned PDF fails alone with ocr_failed when OCR_MODEL cannot read images; the key never shows", async () => {

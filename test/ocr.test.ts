@@ -7,6 +7,7 @@ import { textPdf } from "./helpers/generated-pdf.js";
 import { type RunningServer, childEnv, startServer } from "./helpers/server.js";
 import { tempDir } from "./helpers/ingest-data.js";
 import { decodeDataUrl, expectReadByOcr, ocrPool, SCANNED_PDFS, scanned } from "./helpers/ocr-scans.js";
+import { withParser } from "./helpers/with-parser.js";
 
 /**
  * Scanned PDFs through OCR, and the worker pool that parses them: real image-only PDFs
@@ -33,14 +34,7 @@ describe("OCR of pages without a text layer", () => {
     // 24 pages, every fifth typed, the others only an image (each of its own size, so each reading differs).
     const pages = Array.from({ length: 24 }, (_, i) => ({ paragraphs: i % 5 === 0 ? [[`Typed page ${i + 1}.`]] : [], image: { width: 200 + i, height: 150 } }));
     const bytes = textPdf(pages, "Long scan");
-    const read = async (size: number) => {
-      const pool = ocrPool(fake, NEMO_RETRIEVER_OCR, {}, size);
-      try {
-        return await pool.parse(bytes, "long-scan.pdf", { timeoutMs: 60_000 });
-      } finally {
-        await pool.close();
-      }
-    };
+    const read = (size: number) => withParser(ocrPool(fake, NEMO_RETRIEVER_OCR, {}, size), (pool) => pool.parse(bytes, "long-scan.pdf", { timeoutMs: 60_000 }));
     fake.reset();
     const one = await read(1);
     expect(fake.requests.filter((r) => r.path.endsWith(OCR_PATH))).toHaveLength(19);
@@ -59,32 +53,26 @@ describe("OCR of pages without a text layer", () => {
 
   it("reads a scanned page through NeMo Retriever OCR from a worker thread, as a grey JPEG within the inline limit, marked as OCR", async () => {
     fake.reset();
-    const pool = ocrPool(fake, NEMO_RETRIEVER_OCR);
-    try {
+    await withParser(ocrPool(fake, NEMO_RETRIEVER_OCR), async (pool) => {
       for (const name of SCANNED_PDFS) {
         fake.reset();
         const parsed = await pool.parse(await scanned(name), name, { timeoutMs: 30_000 });
         expectReadByOcr(parsed, sentImage(fake).url);
       }
-    } finally {
-      await pool.close();
-    }
+    });
   }, 60_000);
 
   it("a failing OCR call fails the file with a reason, not the pool", async () => {
     fake.reset();
     fake.inject({ type: "status", status: 400 }, { route: "ocr" });
-    const pool = ocrPool(fake, NEMO_RETRIEVER_OCR);
-    try {
+    await withParser(ocrPool(fake, NEMO_RETRIEVER_OCR), async (pool) => {
       const error = await pool.parse(await scanned("ccitt-fax.pdf"), "scan.pdf", { timeoutMs: 30_000 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LoadError);
       expect((error as LoadError).reason).toBe("ocr_failed");
       expect((error as LoadError).message).toMatch(/^OCR of page 1 failed: /);
       const parsed = await pool.parse(await scanned("ccitt-fax.pdf"), "scan.pdf", { timeoutMs: 30_000 });
       expect(parsed.chunks[0]!.heading).toBe(OCR_HEADING);
-    } finally {
-      await pool.close();
-    }
+    });
   }, 60_000);
 
   it("an upload of a scanned PDF to the server is read by OCR and cited as such", async () => {

@@ -9,6 +9,7 @@ import { createParsePool } from "../ingest/node/parse-pool.js";
 import { ingestSettings } from "../ingest/settings.js";
 import { type PdfObject, latin1, serialize } from "./helpers/generated-pdf.js";
 import { E5, FIXTURES } from "./helpers/ingest-data.js";
+import { withParser } from "./helpers/with-parser.js";
 
 /**
  * The worker pool that parses PDFs off the main thread (ingest/node/parse-pool.ts): real
@@ -46,14 +47,7 @@ function flatePdf(pages: number, damaged: number): Uint8Array {
 }
 
 /** Runs `use` with a pool of `size` workers, closed afterwards. */
-async function withPool(size: number, use: (pool: DocumentParser) => Promise<void>): Promise<void> {
-  const pool = createParsePool({ embedModel: E5_ID, size });
-  try {
-    await use(pool);
-  } finally {
-    await pool.close();
-  }
-}
+const withPool = (size: number, use: (pool: DocumentParser) => Promise<void>) => withParser(createParsePool({ embedModel: E5_ID, size }), use);
 
 describe("the parse pool", () => {
   it("stops a file that exceeds its time limit (the worker is replaced) and goes on parsing", async () => {

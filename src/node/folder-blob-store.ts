@@ -20,6 +20,8 @@ export function blobFolderFor(lancedbUri: string): string {
  * 0.5 s of CPU, where the same calls in-line hold the event loop well under a millisecond.
  */
 const SYNC_WRITE_BELOW = 256 * 1024;
+const syncWrites = { mkdir: mkdirSync, writeFile: writeFileSync, rename: renameSync };
+const asyncWrites = { mkdir, writeFile, rename };
 
 export function createFolderBlobStore(root: string): BlobStore {
   const paths = (collection: string, documentId: string) => {
@@ -41,20 +43,13 @@ export function createFolderBlobStore(root: string): BlobStore {
       const p = paths(collection, documentId);
       const full: BlobMeta = { ...meta, size: bytes.byteLength, storedAt: Date.now() };
       const tmp = `.${process.pid}.${Date.now()}.tmp`;
+      const fs = bytes.byteLength < SYNC_WRITE_BELOW ? syncWrites : asyncWrites;
       // Bytes first, then the sidecar: the sidecar's presence means the blob is complete.
-      if (bytes.byteLength < SYNC_WRITE_BELOW) {
-        mkdirSync(p.dir, { recursive: true });
-        writeFileSync(p.bin + tmp, bytes);
-        writeFileSync(p.json + tmp, JSON.stringify(full));
-        renameSync(p.bin + tmp, p.bin);
-        renameSync(p.json + tmp, p.json);
-        return;
-      }
-      await mkdir(p.dir, { recursive: true });
-      await writeFile(p.bin + tmp, bytes);
-      await writeFile(p.json + tmp, JSON.stringify(full));
-      await rename(p.bin + tmp, p.bin);
-      await rename(p.json + tmp, p.json);
+      await fs.mkdir(p.dir, { recursive: true });
+      await fs.writeFile(p.bin + tmp, bytes);
+      await fs.writeFile(p.json + tmp, JSON.stringify(full));
+      await fs.rename(p.bin + tmp, p.bin);
+      await fs.rename(p.json + tmp, p.json);
     },
     head,
     async get(collection, documentId) {
