@@ -89,7 +89,7 @@ const OPERATIONS: Operation[] = [
     summary: "Upload one document",
     description: "PDF, Markdown, HTML or text; re-uploading a name replaces that document.",
     multipart: true,
-    ok: { status: 201, description: "Ingested (200 when unchanged)" },
+    ok: { status: 201, description: "Ingested (200 when unchanged)", schema: responses.uploadResponse },
     errors: "askdocs",
   },
   { method: "get", path: "/v1/documents", tag: "askdocs", summary: "List a collection's documents", query: collectionQuery, ok: { description: "The documents", schema: responses.documentsResponse }, errors: "askdocs" },

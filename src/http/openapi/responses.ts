@@ -45,6 +45,15 @@ export const collectionsResponse = z.strictObject({
   data: z.array(z.strictObject({ name: z.string(), embed_model: z.string(), dims: z.number().int(), documents: z.number().int(), chunks: z.number().int() })),
 });
 
+export const uploadResponse = z.strictObject({
+  document_id: z.string().optional(),
+  source: z.string(),
+  collection: z.string(),
+  chunks: z.number().int().optional(),
+  status: z.enum(["ingested", "unchanged"]),
+  warnings: z.array(z.string()).optional().describe("What was read around: a PDF page skipped, a damaged stream repaired"),
+});
+
 export const documentsResponse = z.strictObject({
   collection: z.string(),
   chunk_settings: z.string().describe("The chunking settings key: with it a client computes content hashes and uploads only changed files"),

@@ -5,10 +5,12 @@
  * `GET` lists, `GET …/:id/source` serves the original, `DELETE` removes both.
  */
 import { Hono } from "hono";
+import type { z } from "zod";
 import { bodyLimit } from "hono/body-limit";
 import { charsetOf } from "../../blobs/blob-store.js";
 import { AppError, InvalidRequestError, NotFoundError } from "../../errors.js";
 import type { Runtime } from "../../runtime/runtime.js";
+import type { uploadResponse } from "../openapi/responses.js";
 import { uploadName } from "../../source-name.js";
 import type { Collection } from "../../store/vector-store.js";
 import { readUploadForm } from "../multipart.js";
@@ -18,6 +20,8 @@ import { pathParams, queryParams } from "../validate.js";
 
 /** Uploads come one by one: index upkeep waits for a quiet moment instead of running per file. */
 const UPKEEP_DELAY_MS = 10_000;
+
+type UploadResponse = z.infer<typeof uploadResponse>;
 
 export function documentRoutes(deps: Runtime) {
   const maxBytes = deps.config.MAX_UPLOAD_MB * 1024 * 1024;
@@ -66,10 +70,15 @@ export function documentRoutes(deps: Runtime) {
       const outcome = report.files[0]!;
       if (outcome.status === "failed") throw new AppError(outcome.httpStatus ?? 422, outcome.code ?? "ingest_failed", `${name}: ${outcome.reason}`);
       if (outcome.status === "ingested") scheduleUpkeep(target);
-      return c.json(
-        { document_id: outcome.documentId, source: name, collection: collection.data, chunks: outcome.chunks, status: outcome.status, ...(outcome.warnings ? { warnings: outcome.warnings } : {}) },
-        outcome.status === "ingested" ? 201 : 200,
-      );
+      const body: UploadResponse = {
+        document_id: outcome.documentId,
+        source: name,
+        collection: collection.data,
+        chunks: outcome.chunks,
+        status: outcome.status,
+        ...(outcome.warnings ? { warnings: outcome.warnings } : {}),
+      };
+      return c.json(body, outcome.status === "ingested" ? 201 : 200);
     },
   );
 
