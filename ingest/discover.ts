@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { glob, isDynamicPattern } from "tinyglobby";
@@ -56,7 +56,7 @@ export async function discoverFiles(inputs: string[], cwd = process.cwd()): Prom
   const found: Discovery = { files: [], skipped: [], missing: [], roots: [] };
   const relative = (root: string, absolute: string) => cleanRelativePath(path.relative(root, absolute));
 
-  const consider = async (absolute: string, root: string) => {
+  const consider = (absolute: string, root: string) => {
     const key = toPosix(absolute);
     if (seen.has(key)) return;
     seen.add(key);
@@ -66,15 +66,16 @@ export async function discoverFiles(inputs: string[], cwd = process.cwd()): Prom
       found.skipped.push({ source, reason: `unsupported type (${path.extname(absolute) || "no extension"}); supported: ${SUPPORTED_EXTENSIONS.join(" ")}` });
       return;
     }
-    const info = await stat(absolute);
-    found.files.push({ path: key, source, size: info.size });
+    // In-line, as the small reads below: one awaited stat per file is a thread-pool round trip,
+    // 0.2 s for 2,000 files in a row, before any file is ingested.
+    found.files.push({ path: key, source, size: statSync(absolute).size });
   };
 
   for (const input of inputs) {
     const absolute = path.resolve(cwd, input);
     const info = await stat(absolute).catch(() => undefined);
     if (info?.isFile()) {
-      await consider(absolute, path.dirname(absolute));
+      consider(absolute, path.dirname(absolute));
       continue;
     }
     const [base, pattern] = info?.isDirectory() ? [absolute, "**/*"] : isDynamicPattern(input) ? [cwd, input] : [];
@@ -93,7 +94,7 @@ export async function discoverFiles(inputs: string[], cwd = process.cwd()): Prom
         seen.add(key);
         continue;
       }
-      await consider(path.resolve(match), root);
+      consider(path.resolve(match), root);
     }
   }
   found.roots = [...roots];
