@@ -20,7 +20,7 @@ import { openLanceStore } from "../src/store/lance-store.js";
 import type { Collection, SearchHit, SearchMode, StoredChunk, VectorStore } from "../src/store/vector-store.js";
 import { type FakeProvider, fakeEmbedding, startFakeProvider } from "./fake-provider/index.js";
 import { E5, readChunks } from "./helpers/ingest-data.js";
-import { chunkRecords } from "./helpers/chunk-records.js";
+import { chunkRecords, storedChunk } from "./helpers/chunk-records.js";
 import { type LabelledQuestion, type Language, markdownFiles, rankOfAnswer, readXquad, rememberQueries, scratchDir, withTypos } from "./helpers/retrieval-data.js";
 import { clusteredVectors, exactTopK } from "./helpers/retrieval-vectors.js";
 import { fakeConfig, fakeTransport } from "./providers/helpers.js";
@@ -487,21 +487,7 @@ describe("reranking", () => {
 });
 
 describe("buildContext", () => {
-  const hit = (documentId: string, chunkIndex: number, text: string, score: number, extra: Partial<SearchHit> = {}): SearchHit => ({
-    id: `${documentId}:${chunkIndex}`,
-    documentId,
-    source: `/docs/${documentId}.md`,
-    title: documentId,
-    page: null,
-    pageEnd: null,
-    heading: "",
-    chunkIndex,
-    text,
-    contentHash: "h",
-    ingestedAt: 0,
-    score,
-    ...extra,
-  });
+  const hit = (documentId: string, chunkIndex: number, text: string, score: number, extra: Partial<SearchHit> = {}): SearchHit => ({ ...storedChunk(documentId, chunkIndex, text), score, ...extra });
 
   it("merges neighbouring chunks of a document, saying their overlap once, and keeps separate runs apart", () => {
     const passages = buildContext(

@@ -11,9 +11,10 @@
  * hands it half the pages it has not started. Other parts go to the front of the queue;
  * a last job puts the parts together and chunks them, exactly as one thread would. One
  * large upload parses on every core, and a batch's last PDFs do not leave cores idle (ten
- * 10-Qs, pool of 2 on 2 cores against one thread: 1.54x before, 1.6-1.9x with both as
- * the machine drifted, `npm run bench:ingest`). A file one of whose parts needed repair is read again whole:
- * the repaired file's pages may not be the original's.
+ * 10-Qs, pool of 2 on 2 cores against one thread: 1.54x before, 1.70-1.86x with both,
+ * medians of paired runs as the machine drifted, `npm run bench:ingest`). A file one of
+ * whose parts needed repair is read again whole: the repaired file's pages may not be
+ * the original's.
  *
  * The worker file sits next to this one with the same extension: `.ts` under tsx and
  * vitest (the worker then loads tsx's ESM loader), `.js` in the compiled build.
@@ -154,8 +155,8 @@ export function createParsePool(options: ParsePoolOptions): DocumentParser {
     queue.unshift({ task, work: whole ? { type: "parse", whole } : { type: "chunk" } });
   }
 
-  /** Whether the file may be read in one part more: each part holds a copy of it. */
-  const roomForCopy = (task: FileTask) => (task.expected + 1) * task.bytes.length <= MAX_SHARED_BYTES;
+  /** Parts the file may be read in: each part holds a copy of it. */
+  const maxParts = (task: FileTask) => Math.max(1, Math.floor(MAX_SHARED_BYTES / task.bytes.length));
 
   function message(job: Job): { message: ToWorker; transfer: ArrayBuffer[] } {
     const { task, work } = job;
@@ -166,7 +167,7 @@ export function createParsePool(options: ParsePoolOptions): DocumentParser {
     const file = { bytes, name: task.name, timeoutMs: 2 * task.timeoutMs + 1000, ocr: Boolean(options.readImage) };
     // A long PDF is shared out only among workers that nothing else waits for, and only
     // as far as the copies fit: each share holds the whole file.
-    const split = work.type === "parse" && !work.whole && queue.length === 0 ? Math.max(1, Math.min(size, Math.floor(MAX_SHARED_BYTES / bytes.length))) : 1;
+    const split = work.type === "parse" && !work.whole && queue.length === 0 ? Math.min(size, maxParts(task)) : 1;
     const toWorker: ToWorker = work.type === "read-pages" ? { type: "read-pages", ...file, range: work.range } : { type: "parse", ...file, split };
     return { message: toWorker, transfer: [bytes.buffer as ArrayBuffer] };
   }
@@ -254,7 +255,7 @@ export function createParsePool(options: ParsePoolOptions): DocumentParser {
     for (const slot of slots) {
       if (idle === 0) return;
       const job = slot.job;
-      if (!job || job.stealAsked || job.work.type === "chunk" || detectFormat(job.task.name) !== "pdf" || !roomForCopy(job.task)) continue;
+      if (!job || job.stealAsked || job.work.type === "chunk" || detectFormat(job.task.name) !== "pdf" || job.task.expected >= maxParts(job.task)) continue;
       job.stealAsked = true;
       slot.worker.postMessage({ type: "steal" } satisfies ToWorker);
       idle--;

@@ -15,7 +15,7 @@ import type { FromWorker, ToWorker } from "./parse-pool.js";
 // pdf.js inflates FlateDecode streams through DecompressionStream("deflate") when it can:
 // on Node, zlib on libuv's thread pool behind web streams. That pays on a thread with an
 // idle core beside it, not in a pool that already keeps every core parsing, where pdf.js's
-// own inflate (its fallback when the stream cannot be made) was about 10% faster (ten
+// own inflate (its fallback when the stream cannot be made) was about 13% faster (ten
 // 10-Qs, pool of 2 on 2 cores). Other formats (pdf-repair.ts's "deflate-raw") still work.
 globalThis.DecompressionStream = class extends DecompressionStream {
   constructor(format: CompressionFormat) {

@@ -4,12 +4,12 @@
  */
 import { createRequire } from "node:module";
 import type * as Arrow from "apache-arrow";
+import type { ChunkRecord, StoredChunk } from "./vector-store.js";
+import type { ModelTag } from "./checks.js";
 
 // LanceDB requires Arrow's CommonJS build; an `import` would load its ES build, a second
 // copy of ~475 modules (0.1 s more at every start): this module shares LanceDB's.
 const { Field, FixedSizeList, Float32, Int32, RecordBatch, Schema, Struct, Table, TimestampMillisecond, Type, Utf8, makeData, vectorFromArray } = createRequire(import.meta.url)("apache-arrow") as typeof Arrow;
-import type { ChunkRecord, StoredChunk } from "./vector-store.js";
-import type { ModelTag } from "./checks.js";
 
 /**
  * Schema-metadata keys. LanceDB 0.37 keeps schema metadata in the table manifest,
